@@ -1,0 +1,423 @@
+"""The complaint flow's custom actions: listen, empathise, record, propose, follow up, hand off."""
+
+from __future__ import annotations
+
+import random
+from datetime import datetime
+from typing import Any
+
+from rasa_sdk import Action, FormValidationAction, Tracker
+from rasa_sdk.events import ActiveLoop, ConversationPaused, EventType, SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+from rasa_sdk.types import DomainDict
+
+from actions.common import (
+    as_amount,
+    channel_of,
+    entity,
+    latest_intent,
+    latest_text,
+    real_order_id,
+    signal,
+    svc,
+    was_truncated,
+)
+from bot.dialogue import texts
+from bot.orders import clean_order_id
+from bot.remedy import RemedyOption
+from bot.schedule import local
+from bot.severity import CONFIDENT
+from bot.timeparse import describe, parse_followup_time, shop_now
+
+WISH_TYPES = {"return": "quality", "exchange": "quality", "repair": "after_sales", "compensation": "service"}
+REMEDY_INTENTS = {
+    "request_return": "return",
+    "request_exchange": "exchange",
+    "request_repair": "repair",
+    "request_compensation": "compensation",
+}
+FLOW_RESET = ["order_id", "product", "incident_date", "amount", "wish", "remedy", "followup_time", "followup_at"]
+
+
+def _complaint_type(tracker: Tracker) -> str:
+    intent = latest_intent(tracker) or ""
+    if intent.startswith("complain_"):
+        return intent[len("complain_") :]
+    if tracker.get_slot("complaint_type"):
+        return str(tracker.get_slot("complaint_type"))
+    wish = REMEDY_INTENTS.get(intent) or tracker.get_slot("wish")
+    return WISH_TYPES.get(str(wish), "quality")
+
+
+def _facts(tracker: Tracker) -> dict[str, Any]:
+    return {
+        "product": tracker.get_slot("product"),
+        "order_id": real_order_id(tracker.get_slot("order_id")),
+        "incident_date": tracker.get_slot("incident_date"),
+        "amount": tracker.get_slot("amount"),
+        "wish": tracker.get_slot("wish"),
+    }
+
+
+def _in_flow(tracker: Tracker) -> bool:
+    return tracker.get_slot("stage") in ("facts", "remedy", "followup")
+
+
+class ActionAcknowledgeComplaint(Action):
+    """Empathy fitted to the complaint type, and the complaint recorded — before any question."""
+
+    def name(self) -> str:
+        return "action_acknowledge_complaint"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
+        s = svc()
+        sig = signal(tracker)
+        complaint_type = _complaint_type(tracker)
+        facts = _facts(tracker)
+        phone = entity(tracker, "phone")
+        if phone:
+            facts["phone"] = await s.complaints.attach_customer_phone(tracker.sender_id, channel_of(tracker), phone)
+        if was_truncated(tracker):
+            dispatcher.utter_message(text=random.choice(s.kb.language.long_message))
+        complaint_id = tracker.get_slot("complaint_id")
+        events: list[EventType] = [SlotSet("complaint_type", complaint_type)]
+        if complaint_id and _in_flow(tracker):
+            await s.complaints.add_facts(complaint_id, latest_text(tracker), facts, sig.get("severity"))
+            dispatcher.utter_message(text=random.choice(s.kb.empathy_lines(complaint_type)) + "这一点我也补充记录下来了。")
+            return events
+        ref = await s.complaints.open_complaint(
+            tracker.sender_id, channel_of(tracker), complaint_type, latest_text(tracker),
+            int(sig.get("severity") or 1), facts,
+        )
+        dispatcher.utter_message(text=random.choice(s.kb.empathy_lines(complaint_type)))
+        return events + [
+            SlotSet("complaint_id", ref.id),
+            SlotSet("stage", "facts"),
+            SlotSet("remedy_rejections", 0),
+            SlotSet("order_attempts", 0),
+        ]
+
+
+class ActionAcknowledgeVent(Action):
+    """Let the customer vent: a short acknowledgement, no question, nothing lost."""
+
+    def name(self) -> str:
+        return "action_acknowledge_vent"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
+        s = svc()
+        complaint_id = tracker.get_slot("complaint_id")
+        if complaint_id and _in_flow(tracker):
+            await s.complaints.add_facts(complaint_id, latest_text(tracker), {}, signal(tracker).get("severity"))
+            dispatcher.utter_message(text=random.choice(s.kb.language.listening))
+            return []
+        previous_vents = sum(
+            1 for e in tracker.events if e.get("event") == "user" and (e.get("parse_data") or {}).get("intent", {}).get("name") == "vent"
+        )
+        lines = s.kb.language.listening if previous_vents <= 1 else s.kb.language.vent_followup
+        dispatcher.utter_message(text=random.choice(lines))
+        return [] if _in_flow(tracker) else [SlotSet("stage", "listening")]
+
+
+class ValidateComplaintForm(FormValidationAction):
+    def name(self) -> str:
+        return "validate_complaint_form"
+
+    async def required_slots(
+        self, domain_slots: list[str], dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> list[str]:
+        return list(domain_slots)
+
+    async def validate_order_id(
+        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> dict[str, Any]:
+        if value == "none":
+            return {"order_id": "none"}
+        order_id = clean_order_id(entity(tracker, "order_id") or str(value))
+        order = await svc().complaints.find_order(order_id) if order_id else None
+        if order is not None:
+            await svc().complaints.link_order(tracker.sender_id, tracker.get_slot("complaint_id"), order)
+            return {"order_id": order.order_id, "product": order.product}
+        attempts = int(tracker.get_slot("order_attempts") or 0) + 1
+        if attempts >= 2:
+            dispatcher.utter_message(text=texts.order_recorded_without())
+            return {"order_id": "none", "order_attempts": attempts}
+        dispatcher.utter_message(text=texts.order_not_matched())
+        return {"order_id": None, "order_attempts": attempts}
+
+    async def validate_product(
+        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> dict[str, Any]:
+        known = svc().kb.product(str(value))
+        if known:
+            return {"product": known.name}
+        text = str(value or "").strip()[:30]
+        return {"product": text or None}
+
+
+class ActionAssessComplaint(Action):
+    """Say what was recorded and whether it stands; prepare the remedies the policy allows."""
+
+    def name(self) -> str:
+        return "action_assess_complaint"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
+        s = svc()
+        order_id = real_order_id(tracker.get_slot("order_id"))
+        order = await s.complaints.find_order(order_id)
+        complaint_id = tracker.get_slot("complaint_id")
+        complaint_type = tracker.get_slot("complaint_type") or "quality"
+        if complaint_id:
+            await s.complaints.add_facts(complaint_id, None, _facts(tracker))
+        decision, severity, _signals = await s.complaints.assess(
+            complaint_id, complaint_type, order, tracker.get_slot("wish"),
+            int(signal(tracker).get("severity") or 1), as_amount(tracker.get_slot("amount")),
+        )
+        dispatcher.utter_message(
+            text=texts.recorded_summary(
+                s.kb, complaint_type, order_id, tracker.get_slot("product"),
+                tracker.get_slot("incident_date"), decision.validity_note,
+            )
+        )
+        return [
+            SlotSet("remedy_options", [o.as_dict() for o in decision.options]),
+            SlotSet("wish_allowed", decision.wish_allowed),
+            SlotSet("stage", "remedy"),
+        ]
+
+
+def _option_buttons(options: list[dict]) -> list[dict[str, str]]:
+    intent_of = {v: k for k, v in REMEDY_INTENTS.items()}
+    return [{"title": o["label"], "payload": f"/{intent_of[o['kind']]}"} for o in options]
+
+
+class ActionAskRemedy(Action):
+    def name(self) -> str:
+        return "action_ask_remedy"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
+        s = svc()
+        options = tracker.get_slot("remedy_options") or []
+        wish = tracker.get_slot("wish")
+        wish_label = s.kb.remedy_label(wish) if wish in s.kb.remedies.kinds else None
+        dispatcher.utter_message(
+            text=texts.remedy_menu(options, wish_label, bool(tracker.get_slot("wish_allowed"))),
+            buttons=_option_buttons(options),
+        )
+        return []
+
+
+class ValidateRemedyForm(FormValidationAction):
+    def name(self) -> str:
+        return "validate_remedy_form"
+
+    async def validate_remedy(
+        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> dict[str, Any]:
+        options = tracker.get_slot("remedy_options") or []
+        kinds = [o["kind"] for o in options]
+        if value == "first" and kinds:
+            return {"remedy": kinds[0]}
+        if value in kinds:
+            return {"remedy": value}
+        if value == "rejected":
+            rejections = int(tracker.get_slot("remedy_rejections") or 0) + 1
+            if rejections >= svc().kb.service.bot.max_failures_before_handoff:
+                return {"remedy": "rejected", "remedy_rejections": rejections}
+            dispatcher.utter_message(text=texts.remedy_reconsider(rejections))
+            return {"remedy": None, "remedy_rejections": rejections}
+        if value in svc().kb.remedies.kinds:
+            dispatcher.utter_message(text=texts.remedy_unavailable(svc().kb.remedy_label(value), options))
+        return {"remedy": None}
+
+
+async def confirm_remedy(dispatcher: CollectingDispatcher, tracker: Tracker, kind: str | None) -> bool:
+    """Record the chosen remedy and tell the customer what happens next; False if not offered."""
+    s = svc()
+    option = next((o for o in tracker.get_slot("remedy_options") or [] if o["kind"] == kind), None)
+    if option is None:
+        return False
+    complaint_id = tracker.get_slot("complaint_id")
+    if complaint_id:
+        await s.complaints.record_remedy(complaint_id, RemedyOption.from_dict(option))
+    dispatcher.utter_message(text=texts.remedy_confirmed(option, s.kb.policies.sla_minutes[2]))
+    return True
+
+
+class ActionConfirmRemedy(Action):
+    def name(self) -> str:
+        return "action_confirm_remedy"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
+        remedy = tracker.get_slot("remedy")
+        if remedy == "rejected":
+            return await hand_off(dispatcher, tracker, ["remedies_rejected"])
+        await confirm_remedy(dispatcher, tracker, remedy)
+        return [SlotSet("stage", "followup")]
+
+
+class ActionChangeRemedy(Action):
+    """The customer changes their mind about the remedy after confirming it."""
+
+    def name(self) -> str:
+        return "action_change_remedy"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
+        wanted = REMEDY_INTENTS.get(latest_intent(tracker) or "") or tracker.get_slot("wish")
+        if await confirm_remedy(dispatcher, tracker, wanted):
+            return [SlotSet("remedy", wanted)]
+        kb = svc().kb
+        label = kb.remedy_label(wanted) if wanted in kb.remedies.kinds else "调整方案"
+        dispatcher.utter_message(text=texts.remedy_unavailable(label, tracker.get_slot("remedy_options") or []))
+        return []
+
+
+class ActionAskFollowupTime(Action):
+    def name(self) -> str:
+        return "action_ask_followup_time"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
+        offers = [o.label for o in svc().kb.service.followup_offers] + ["随时都行"]
+        dispatcher.utter_message(
+            text=texts.ask_followup(), buttons=[{"title": label, "payload": label} for label in offers]
+        )
+        return []
+
+
+class ValidateFollowupForm(FormValidationAction):
+    def name(self) -> str:
+        return "validate_followup_form"
+
+    async def validate_followup_time(
+        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> dict[str, Any]:
+        s = svc()
+        if latest_intent(tracker) == "deny":
+            return {"followup_time": "declined", "followup_at": None}
+        service = s.kb.service
+        now = shop_now(service.timezone)
+        first = service.followup_offers[0]
+        parsed = parse_followup_time(
+            str(value or ""), now, service.quiet_hours.start, service.quiet_hours.end, (first.days, first.time)
+        )
+        if parsed is None:
+            dispatcher.utter_message(text=texts.followup_unclear([o.label for o in service.followup_offers]))
+            return {"followup_time": None}
+        if parsed.moved_out_of_quiet_hours:
+            dispatcher.utter_message(text=texts.followup_moved(describe(parsed.when, now)))
+        return {"followup_time": str(value), "followup_at": parsed.when.isoformat()}
+
+
+class ActionScheduleFollowup(Action):
+    def name(self) -> str:
+        return "action_schedule_followup"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
+        s = svc()
+        complaint_id = tracker.get_slot("complaint_id")
+        progress = await s.complaints.progress(tracker.sender_id)
+        reference = progress.reference if progress else None
+        at = tracker.get_slot("followup_at")
+        if tracker.get_slot("followup_time") == "declined" or not at:
+            dispatcher.utter_message(text=texts.followup_declined(reference))
+        else:
+            when = datetime.fromisoformat(at)
+            if complaint_id:
+                await s.complaints.schedule_followup(complaint_id, tracker.sender_id, channel_of(tracker), when)
+            now = shop_now(s.kb.service.timezone)
+            dispatcher.utter_message(
+                text=texts.followup_booked(describe(local(s.kb.service, when), now), channel_of(tracker), reference)
+            )
+        dispatcher.utter_message(response="utter_thank_close")
+        return [SlotSet("stage", "closed")] + [SlotSet(name, None) for name in FLOW_RESET]
+
+
+class ActionAnswerPolicy(Action):
+    def name(self) -> str:
+        return "action_answer_policy"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
+        kb = svc().kb
+        text = latest_text(tracker)
+        best, best_score = None, 0
+        for entry in kb.faq.faq:
+            score = sum(len(k) for k in entry.keywords if k in text)
+            if score > best_score:
+                best, best_score = entry, score
+        topics = ["七天无理由退货", "三包政策", "退款时效", "运费", "保修和维修"]
+        dispatcher.utter_message(text=texts.policy_answer(best.answer if best else None, topics))
+        return []
+
+
+class ActionReportProgress(Action):
+    def name(self) -> str:
+        return "action_report_progress"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
+        s = svc()
+        progress = await s.complaints.progress(tracker.sender_id)
+        dispatcher.utter_message(text=texts.progress_text(progress, shop_now(s.kb.service.timezone)))
+        return []
+
+
+class ActionNoteInform(Action):
+    def name(self) -> str:
+        return "action_note_inform"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
+        s = svc()
+        complaint_id = tracker.get_slot("complaint_id")
+        phone = entity(tracker, "phone")
+        facts = _facts(tracker)
+        if phone:
+            facts["phone"] = await s.complaints.attach_customer_phone(tracker.sender_id, channel_of(tracker), phone)
+        open_case = bool(complaint_id) and tracker.get_slot("stage") != "closed"
+        if open_case:
+            await s.complaints.add_facts(complaint_id, latest_text(tracker), facts)
+        dispatcher.utter_message(text=texts.noted(open_case))
+        return []
+
+
+class ActionFallback(Action):
+    def name(self) -> str:
+        return "action_fallback"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
+        dispatcher.utter_message(text=random.choice(svc().kb.language.fallback))
+        return []
+
+
+async def hand_off(dispatcher: CollectingDispatcher, tracker: Tracker, extra_reasons: list[str]) -> list[EventType]:
+    """Tell the customer a senior colleague takes over, record the handoff, pause the bot."""
+    s = svc()
+    sig = signal(tracker)
+    reasons = list(dict.fromkeys([*(sig.get("reasons") or []), *extra_reasons]))
+    if not reasons:
+        reasons = ["bot_failed_twice"]
+    now = shop_now(s.kb.service.timezone)
+    ticket = await s.complaints.record_handoff(
+        tracker.sender_id, channel_of(tracker), tracker.get_slot("complaint_id"), reasons, now
+    )
+    when_text = describe(local(s.kb.service, ticket.callback_at), now) if ticket.callback_at else None
+    phone = entity(tracker, "phone")
+    masked = await s.complaints.attach_customer_phone(tracker.sender_id, channel_of(tracker), phone) if phone else None
+    dispatcher.utter_message(text=texts.handoff_text(ticket, reasons, when_text, masked))
+    return [
+        SlotSet("stage", "handed_off"),
+        SlotSet("requested_slot", None),
+        ActiveLoop(None),
+        ConversationPaused(),
+    ]
+
+
+class ActionHandoff(Action):
+    def name(self) -> str:
+        return "action_handoff"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
+        sig = signal(tracker)
+        extra = [] if sig.get("handoff") else ["bot_failed_twice"]
+        intent = (tracker.latest_message or {}).get("intent") or {}
+        if intent.get("name") == "request_human" and float(intent.get("confidence") or 0) >= CONFIDENT:
+            extra.append("asked_for_person")
+        return await hand_off(dispatcher, tracker, extra)

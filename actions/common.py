@@ -1,0 +1,52 @@
+"""Helpers shared by the actions: reading the tracker the same way everywhere."""
+
+from __future__ import annotations
+
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from rasa_sdk import Tracker
+
+from bot.services import Services, services
+
+
+def svc() -> Services:
+    return services()
+
+
+def signal(tracker: Tracker) -> dict[str, Any]:
+    """The handoff view the NLU pipeline attached to the latest message."""
+    return (tracker.latest_message or {}).get("qingting") or {}
+
+
+def latest_text(tracker: Tracker) -> str:
+    """The normalised text of the latest message (the tracker keeps the original too)."""
+    return str((tracker.latest_message or {}).get("text") or "")
+
+
+def was_truncated(tracker: Tracker) -> bool:
+    return bool(((tracker.latest_message or {}).get("normalization") or {}).get("truncated"))
+
+
+def latest_intent(tracker: Tracker) -> str | None:
+    return ((tracker.latest_message or {}).get("intent") or {}).get("name")
+
+
+def channel_of(tracker: Tracker) -> str:
+    return tracker.get_latest_input_channel() or "rest"
+
+
+def entity(tracker: Tracker, name: str) -> str | None:
+    value = next(tracker.get_latest_entity_values(name), None)
+    return str(value) if value is not None else None
+
+
+def as_amount(value: Any) -> Decimal | None:
+    try:
+        return Decimal(str(value)) if value not in (None, "") else None
+    except InvalidOperation:
+        return None
+
+
+def real_order_id(value: Any) -> str | None:
+    return None if value in (None, "", "none") else str(value)

@@ -1,0 +1,1 @@
+"""Customer channels: one small class per channel over a shared contract (bot.channels.base)."""

@@ -1,0 +1,46 @@
+"""Rasa's REST contract: POST /webhooks/rest/webhook {"sender", "message"} → [{"text"…}]."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from aiohttp import web
+
+from bot.appkeys import GATEWAY
+from bot.channels.base import Channel, json_error
+from bot.gateway import MAX_SENDER_LENGTH
+
+MAX_BODY_BYTES = 256 * 1024
+
+
+class RestChannel(Channel):
+    name = "rest"
+
+    def add_routes(self, app: web.Application) -> None:
+        app.router.add_get("/webhooks/rest", self.health)
+        app.router.add_get("/webhooks/rest/", self.health)
+        app.router.add_post("/webhooks/rest/webhook", self.receive)
+
+    async def health(self, request: web.Request) -> web.Response:
+        return web.json_response({"status": "ok"})
+
+    async def receive(self, request: web.Request) -> web.Response:
+        if request.content_length and request.content_length > MAX_BODY_BYTES:
+            return json_error(413, "too_large", "消息内容有点多，麻烦分成几条发送，我会逐条认真看。")
+        try:
+            raw = await request.read()
+            body: Any = json.loads(raw.decode("utf-8")) if raw else None
+        except (UnicodeDecodeError, json.JSONDecodeError):
+            return json_error(400, "invalid_json", "消息格式我们这边没能识别，请以 JSON 发送 sender 和 message 字段。")
+        if not isinstance(body, dict):
+            return json_error(400, "invalid_json", "请以 JSON 对象发送 sender 和 message 字段。")
+        sender = body.get("sender")
+        if not isinstance(sender, (str, int)) or not str(sender).strip():
+            return json_error(400, "missing_sender", "请在请求里带上 sender（会话编号），我们就能接着为您服务。")
+        sender = str(sender).strip()[:MAX_SENDER_LENGTH]
+        message = body.get("message")
+        text = message if isinstance(message, str) else "" if message is None else str(message)
+        metadata = body.get("metadata") if isinstance(body.get("metadata"), dict) else None
+        replies = await request.app[GATEWAY].handle(sender, text, self.name, metadata)
+        return web.json_response(replies)

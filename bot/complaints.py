@@ -1,0 +1,369 @@
+"""The complaint service: what the dialogue does to the records.
+
+Custom actions stay thin and call these methods. Database work is synchronous SQLAlchemy
+run in a worker thread so the event loop keeps serving other conversations.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta, timezone
+from decimal import Decimal
+
+from sqlalchemy import func, select, update
+
+from bot.knowledge import KnowledgeBase
+from bot.orders import OrderRecord, OrderSource
+from bot.remedy import RemedyDecision, RemedyEngine, RemedyOption, RemedyRequest
+from bot.storage import models as m
+from bot.storage.crypto import lookup_hash, mask_personal_data, mask_phone
+from bot.storage.db import session_scope
+
+STATUS_LABELS = {
+    "open": "已受理，正在核实",
+    "proposed": "方案已提出，等待您确认",
+    "accepted": "方案已确认，正在安排",
+    "in_progress": "正在处理中",
+    "resolved": "已解决",
+    "reopened": "已重新处理",
+    "closed": "已完结",
+}
+
+
+@dataclass(frozen=True)
+class ComplaintRef:
+    id: str
+    reference: str
+
+
+@dataclass(frozen=True)
+class Progress:
+    reference: str
+    type_label: str
+    status: str
+    status_label: str
+    remedy_label: str | None
+    approval: str | None
+    followup_at: datetime | None
+    handoff_status: str | None
+
+
+@dataclass(frozen=True)
+class HandoffTicket:
+    id: str
+    position: int
+    wait_minutes: int
+    on_duty: bool
+    callback_at: datetime | None
+
+
+def _naive_utc(moment: datetime) -> datetime:
+    if moment.tzinfo is None:
+        return moment
+    return moment.astimezone(timezone.utc).replace(tzinfo=None)
+
+
+class ComplaintService:
+    def __init__(self, database_url: str, kb: KnowledgeBase, orders: OrderSource) -> None:
+        self.url = database_url
+        self.kb = kb
+        self.orders = orders
+        self.engine = RemedyEngine(kb)
+
+    # --- conversations and complaints ----------------------------------------------------
+    def _conversation(self, session, sender_id: str, channel: str) -> m.Conversation:  # type: ignore[no-untyped-def]
+        row = session.execute(
+            select(m.Conversation).where(m.Conversation.sender_id == sender_id)
+        ).scalar_one_or_none()
+        if row is None:
+            row = m.Conversation(sender_id=sender_id, channel=channel or "rest")
+            session.add(row)
+            session.flush()
+        return row
+
+    def _next_reference(self, session) -> str:  # type: ignore[no-untyped-def]
+        day = datetime.now().strftime("%Y%m%d")
+        session.execute(
+            update(m.ComplaintCounter).where(m.ComplaintCounter.day == day).values(value=m.ComplaintCounter.value + 1)
+        )
+        counter = session.get(m.ComplaintCounter, day)
+        if counter is None:
+            counter = m.ComplaintCounter(day=day, value=1)
+            session.add(counter)
+            session.flush()
+        else:
+            session.refresh(counter)
+        return f"TS{day}-{counter.value:04d}"
+
+    async def open_complaint(
+        self, sender_id: str, channel: str, complaint_type: str, text: str, severity: int, facts: dict
+    ) -> ComplaintRef:
+        return await asyncio.to_thread(
+            self._open_complaint, sender_id, channel, complaint_type, text, severity, facts
+        )
+
+    def _open_complaint(
+        self, sender_id: str, channel: str, complaint_type: str, text: str, severity: int, facts: dict
+    ) -> ComplaintRef:
+        with session_scope(self.url) as session:
+            conversation = self._conversation(session, sender_id, channel)
+            sla = timedelta(minutes=self.kb.policies.sla_minutes[severity])  # type: ignore[index]
+            complaint = m.Complaint(
+                reference=self._next_reference(session),
+                conversation_id=conversation.id,
+                customer_id=conversation.customer_id,
+                type=complaint_type,
+                severity=severity,
+                facts={**facts, "statements": [mask_personal_data(text)] if text else []},
+                channel=conversation.channel,
+                status="open",
+                sla_due_at=m.utcnow() + sla,
+            )
+            session.add(complaint)
+            session.flush()
+            return ComplaintRef(complaint.id, complaint.reference)
+
+    async def add_facts(self, complaint_id: str, text: str | None, facts: dict, severity: int | None = None) -> None:
+        await asyncio.to_thread(self._add_facts, complaint_id, text, facts, severity)
+
+    def _add_facts(self, complaint_id: str, text: str | None, facts: dict, severity: int | None) -> None:
+        with session_scope(self.url) as session:
+            complaint = session.get(m.Complaint, complaint_id)
+            if complaint is None:
+                return
+            merged = dict(complaint.facts or {})
+            merged.update({k: v for k, v in facts.items() if v not in (None, "")})
+            if text:
+                merged["statements"] = [*merged.get("statements", []), mask_personal_data(text)][-20:]
+            complaint.facts = merged
+            if severity and severity > complaint.severity:
+                complaint.severity = severity
+                sla = timedelta(minutes=self.kb.policies.sla_minutes[severity])  # type: ignore[index]
+                complaint.sla_due_at = min(complaint.sla_due_at or m.utcnow() + sla, complaint.created_at + sla)
+
+    async def attach_customer_phone(self, sender_id: str, channel: str, phone: str) -> str:
+        """Store the customer's phone encrypted; return the masked form for the record."""
+        return await asyncio.to_thread(self._attach_phone, sender_id, channel, phone)
+
+    def _attach_phone(self, sender_id: str, channel: str, phone: str) -> str:
+        with session_scope(self.url) as session:
+            conversation = self._conversation(session, sender_id, channel)
+            hashed = lookup_hash(phone)
+            customer = None
+            if conversation.customer_id:
+                customer = session.get(m.Customer, conversation.customer_id)
+            if customer is None:
+                customer = session.execute(
+                    select(m.Customer).where(m.Customer.phone_hash == hashed)
+                ).scalars().first()
+            if customer is None:
+                customer = m.Customer(tier="normal")
+                session.add(customer)
+            customer.phone = phone
+            customer.phone_masked = mask_phone(phone)
+            customer.phone_hash = hashed
+            session.flush()
+            conversation.customer_id = customer.id
+            return customer.phone_masked
+
+    # --- orders and remedies -------------------------------------------------------------
+    async def find_order(self, order_id: str | None) -> OrderRecord | None:
+        if not order_id:
+            return None
+        return await self.orders.find(order_id)
+
+    async def link_order(self, sender_id: str, complaint_id: str | None, order: OrderRecord) -> None:
+        await asyncio.to_thread(self._link_order, sender_id, complaint_id, order)
+
+    def _link_order(self, sender_id: str, complaint_id: str | None, order: OrderRecord) -> None:
+        with session_scope(self.url) as session:
+            conversation = session.execute(
+                select(m.Conversation).where(m.Conversation.sender_id == sender_id)
+            ).scalar_one_or_none()
+            if conversation is not None and order.customer_id and not conversation.customer_id:
+                conversation.customer_id = order.customer_id
+            complaint = session.get(m.Complaint, complaint_id) if complaint_id else None
+            if complaint is not None:
+                complaint.order_id = order.order_id
+                complaint.customer_id = complaint.customer_id or order.customer_id
+
+    def _repeat_and_value_signals(self, order: OrderRecord | None, complaint_id: str | None) -> list[str]:
+        signals = []
+        if order is not None and order.price >= self.kb.service.high_value_order_yuan:
+            signals.append("high_value_order")
+        if order is not None and order.customer_id:
+            with session_scope(self.url) as session:
+                earlier = session.execute(
+                    select(func.count(m.Complaint.id)).where(
+                        m.Complaint.customer_id == order.customer_id, m.Complaint.id != (complaint_id or "")
+                    )
+                ).scalar_one()
+            if earlier:
+                signals.append("repeat_complaint")
+        return signals
+
+    async def assess(
+        self,
+        complaint_id: str | None,
+        complaint_type: str,
+        order: OrderRecord | None,
+        wish: str | None,
+        severity: int,
+        claimed_amount: Decimal | None,
+        today: date | None = None,
+    ) -> tuple[RemedyDecision, int, list[str]]:
+        signals = await asyncio.to_thread(self._repeat_and_value_signals, order, complaint_id)
+        if signals:
+            severity = max(severity, 2)
+        decision = self.engine.decide(
+            RemedyRequest(
+                complaint_type=complaint_type,
+                order=order.facts() if order else None,
+                wish=wish,
+                tier=order.tier if order else "normal",
+                severity=severity,
+                claimed_amount=claimed_amount,
+                today=today or date.today(),
+            )
+        )
+        if complaint_id:
+            await asyncio.to_thread(self._save_assessment, complaint_id, decision, severity, signals)
+        return decision, severity, signals
+
+    def _save_assessment(self, complaint_id: str, decision: RemedyDecision, severity: int, signals: list[str]) -> None:
+        with session_scope(self.url) as session:
+            complaint = session.get(m.Complaint, complaint_id)
+            if complaint is None:
+                return
+            complaint.valid = decision.valid
+            complaint.validity_note = decision.validity_note
+            complaint.severity = max(complaint.severity, severity)
+            complaint.status = "proposed"
+            complaint.facts = {
+                **(complaint.facts or {}),
+                "signals": signals,
+                "options": [o.as_dict() for o in decision.options],
+            }
+
+    async def record_remedy(self, complaint_id: str, option: RemedyOption) -> None:
+        await asyncio.to_thread(self._record_remedy, complaint_id, option)
+
+    def _record_remedy(self, complaint_id: str, option: RemedyOption) -> None:
+        with session_scope(self.url) as session:
+            complaint = session.get(m.Complaint, complaint_id)
+            if complaint is None:
+                return
+            complaint.remedy = option.kind
+            complaint.remedy_detail = option.as_dict()
+            complaint.compensation_amount = option.amount
+            complaint.approval = "pending" if option.needs_approval else None
+            complaint.status = "accepted"
+
+    async def schedule_followup(self, complaint_id: str, sender_id: str, channel: str, due_at: datetime) -> None:
+        await asyncio.to_thread(self._schedule_followup, complaint_id, sender_id, channel, due_at)
+
+    def _schedule_followup(self, complaint_id: str, sender_id: str, channel: str, due_at: datetime) -> None:
+        with session_scope(self.url) as session:
+            conversation = self._conversation(session, sender_id, channel)
+            session.add(
+                m.FollowUp(
+                    complaint_id=complaint_id,
+                    conversation_id=conversation.id,
+                    channel=conversation.channel,
+                    due_at=_naive_utc(due_at),
+                )
+            )
+            complaint = session.get(m.Complaint, complaint_id)
+            if complaint is not None and complaint.status == "accepted":
+                complaint.status = "in_progress"
+
+    # --- progress ------------------------------------------------------------------------
+    async def progress(self, sender_id: str) -> Progress | None:
+        return await asyncio.to_thread(self._progress, sender_id)
+
+    def _progress(self, sender_id: str) -> Progress | None:
+        with session_scope(self.url) as session:
+            conversation = session.execute(
+                select(m.Conversation).where(m.Conversation.sender_id == sender_id)
+            ).scalar_one_or_none()
+            if conversation is None:
+                return None
+            filters = [m.Complaint.conversation_id == conversation.id]
+            if conversation.customer_id:
+                filters = [
+                    (m.Complaint.conversation_id == conversation.id)
+                    | (m.Complaint.customer_id == conversation.customer_id)
+                ]
+            complaint = session.execute(
+                select(m.Complaint).where(*filters).order_by(m.Complaint.created_at.desc()).limit(1)
+            ).scalar_one_or_none()
+            if complaint is None:
+                return None
+            followup = session.execute(
+                select(m.FollowUp)
+                .where(m.FollowUp.complaint_id == complaint.id, m.FollowUp.status == "scheduled")
+                .order_by(m.FollowUp.due_at)
+                .limit(1)
+            ).scalar_one_or_none()
+            handoff = session.execute(
+                select(m.Handoff)
+                .where(m.Handoff.conversation_id == conversation.id)
+                .order_by(m.Handoff.created_at.desc())
+                .limit(1)
+            ).scalar_one_or_none()
+            return Progress(
+                reference=complaint.reference,
+                type_label=self.kb.type_label(complaint.type),
+                status=complaint.status,
+                status_label=STATUS_LABELS.get(complaint.status, complaint.status),
+                remedy_label=self.kb.remedy_label(complaint.remedy) if complaint.remedy in self.kb.remedies.kinds else None,
+                approval=complaint.approval,
+                followup_at=followup.due_at.replace(tzinfo=timezone.utc) if followup else None,
+                handoff_status=handoff.status if handoff else None,
+            )
+
+    # --- handoff -------------------------------------------------------------------------
+    async def record_handoff(
+        self, sender_id: str, channel: str, complaint_id: str | None, reasons: list[str], now: datetime
+    ) -> HandoffTicket:
+        return await asyncio.to_thread(self._record_handoff, sender_id, channel, complaint_id, reasons, now)
+
+    def _record_handoff(
+        self, sender_id: str, channel: str, complaint_id: str | None, reasons: list[str], now: datetime
+    ) -> HandoffTicket:
+        from bot.schedule import next_working_time, on_duty
+
+        with session_scope(self.url) as session:
+            conversation = self._conversation(session, sender_id, channel)
+            conversation.status = "handed_off"
+            ahead = session.execute(
+                select(func.count(m.Handoff.id)).where(m.Handoff.status == "queued")
+            ).scalar_one()
+            duty = on_duty(self.kb.service, now)
+            callback_at = None if duty else next_working_time(self.kb.service, now)
+            sla = timedelta(minutes=self.kb.policies.sla_minutes[3])  # type: ignore[index]
+            handoff = m.Handoff(
+                conversation_id=conversation.id,
+                complaint_id=complaint_id,
+                severity=3,
+                reasons=reasons,
+                status="queued",
+                callback=not duty,
+                sla_due_at=_naive_utc(callback_at or now) + sla,
+            )
+            session.add(handoff)
+            if complaint_id:
+                complaint = session.get(m.Complaint, complaint_id)
+                if complaint is not None:
+                    complaint.severity = 3
+                    complaint.sla_due_at = _naive_utc(callback_at or now) + sla
+            session.flush()
+            per_case = self.kb.service.handoff_wait_minutes_per_case
+            return HandoffTicket(
+                id=handoff.id,
+                position=ahead + 1,
+                wait_minutes=max(per_case, (ahead + 1) * per_case),
+                on_duty=duty,
+                callback_at=callback_at,
+            )

@@ -1,0 +1,1 @@
+"""Dialogue mechanics that Rasa's own policies cannot express as rules."""

@@ -1,0 +1,171 @@
+"""Every sentence the custom actions build, as pure functions of their inputs.
+
+Keeping them here (not inside actions) lets tests/test_positive_language.py render each
+one with sample inputs and check it against the banned phrases of the knowledge base.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from bot.complaints import HandoffTicket, Progress
+from bot.knowledge import KnowledgeBase
+
+CHANNEL_NAMES = {
+    "rest": "本聊天窗口",
+    "socketio": "网页聊天窗口",
+    "h5": "聊天页面",
+    "wechat": "微信公众号消息",
+    "sms": "短信",
+}
+
+
+def recorded_summary(
+    kb: KnowledgeBase,
+    complaint_type: str,
+    order_id: str | None,
+    product: str | None,
+    incident_date: str | None,
+    validity_note: str,
+) -> str:
+    parts = []
+    if order_id:
+        parts.append(f"订单{order_id}")
+    if product:
+        parts.append(product)
+    parts.append(kb.complaint_types.types[complaint_type].recorded)  # type: ignore[index]
+    if incident_date:
+        parts.append(f"时间：{incident_date}")
+    return f"我已经把情况记录下来了：{'，'.join(parts)}。{validity_note}。"
+
+
+def remedy_menu(options: list[dict], wish_label: str | None, wish_allowed: bool) -> str:
+    lines = []
+    if wish_label and not wish_allowed:
+        lines.append(f"您希望{wish_label}，结合订单情况，下面这些方式能最快帮您解决，我们优先为您安排：")
+    else:
+        lines.append("根据您的情况，我们可以为您提供以下方案：")
+    for index, option in enumerate(options, start=1):
+        lines.append(f"{index}. {option['label']}：{option['reason']}")
+    lines.append("您看选哪一种？直接点选或回复都可以。")
+    return "\n".join(lines)
+
+
+def remedy_unavailable(wanted_label: str, options: list[dict]) -> str:
+    names = "、".join(o["label"] for o in options) or "补偿"
+    return f"理解您想要{wanted_label}。结合您的订单，我们现在可以马上为您办理的是：{names}，您看哪一种合适？"
+
+
+def remedy_reconsider(attempt: int) -> str:
+    if attempt <= 1:
+        return "理解您的想法。您可以再看看下面的方案，或者直接告诉我您希望怎么处理，我来帮您协调。"
+    return "明白了，我请资深同事来和您一起商量更合适的方案。"
+
+
+NEXT_STEPS = {
+    "return": "我们会安排快递上门取件，收到退货后7天内原路退款。",
+    "exchange": "我们会安排快递上门取回旧件，同时为您寄出新品。",
+    "repair": "维修师傅会在48小时内联系您约上门时间，维修费用由我们承担。",
+    "compensation": "补偿会在1至3个工作日内发放到您的账户。",
+}
+
+
+def remedy_confirmed(option: dict, approval_minutes: int) -> str:
+    text = f"好的，已为您确认：{option['label']}。{option['reason']}。"
+    if option.get("needs_approval"):
+        hours = max(1, approval_minutes // 60)
+        text += f"这笔补偿金额需要主管审批，我们会在{hours}小时内给您答复，结果第一时间通知您。"
+    else:
+        text += NEXT_STEPS.get(option["kind"], "")
+    return text
+
+
+def ask_followup() -> str:
+    return "为了确认问题真正解决，处理完成后我们想回访您一次。您看什么时间方便？可以点选，也可以直接告诉我，比如'周五上午'。"
+
+
+def followup_unclear(labels: list[str]) -> str:
+    return f"我想确认一下具体时间：您可以选择{'、'.join(labels)}，或者说'明天下午三点'、'三天后'这样的时间。"
+
+
+def followup_moved(when_text: str) -> str:
+    return f"晚上的时间我们尽量不打扰您休息，回访就安排在{when_text}。"
+
+
+def followup_booked(when_text: str, channel: str, reference: str | None) -> str:
+    via = CHANNEL_NAMES.get(channel, "本聊天窗口")
+    text = f"好的，已为您预约{when_text}回访，到时会通过{via}联系您，问问问题是否已经解决。"
+    if reference:
+        text += f"您的投诉编号是{reference}，随时可以凭它查询进度。"
+    return text
+
+
+def followup_declined(reference: str | None) -> str:
+    text = "好的，尊重您的安排，我们就不另外回访了，处理完成后会通知您结果。"
+    if reference:
+        text += f"您的投诉编号是{reference}，随时可以找我查询进度。"
+    return text
+
+
+def order_not_matched() -> str:
+    return "这个订单号我这边还没匹配上，麻烦您再核对一下，订单号一般是QT开头加12位数字。"
+
+
+def order_recorded_without() -> str:
+    return "没关系，我先按您的描述记录下来，稍后由同事人工核实订单，不影响为您处理。"
+
+
+def progress_text(progress: Progress | None, now: datetime) -> str:
+    if progress is None:
+        return "我这边暂时还没找到您的投诉记录。方便的话告诉我订单号或者遇到的问题，我马上为您查询和处理。"
+    text = f"您的投诉（编号{progress.reference}，{progress.type_label}）目前的进展：{progress.status_label}。"
+    if progress.remedy_label:
+        text += f"已确认的方案是{progress.remedy_label}"
+        text += "，补偿金额正在等待主管审批。" if progress.approval == "pending" else "。"
+    if progress.handoff_status in ("queued", "claimed"):
+        text += "资深同事正在跟进您的事情，很快会和您联系。"
+    if progress.followup_at:
+        from bot.timeparse import describe
+
+        local = progress.followup_at.astimezone(now.tzinfo)
+        text += f"我们约好在{describe(local, now)}回访您。"
+    return text
+
+
+def policy_answer(answer: str | None, topics: list[str]) -> str:
+    if answer:
+        return answer
+    return f"这个问题我马上为您确认。我能直接解答的有：{'、'.join(topics)}，您也可以说得再具体一些。"
+
+
+def noted(has_complaint: bool) -> str:
+    if has_complaint:
+        return "好的，我已经补充记录下来了。"
+    return "好的，记下了。请问遇到了什么问题呢？您慢慢说，我来帮您处理。"
+
+
+SAFETY_FIRST = "您和家人的安全最重要！如果有人受伤请先就医或拨打120，如有起火冒烟请先断电并拨打119。"
+
+
+def handoff_text(ticket: HandoffTicket, reasons: list[str], when_text: str | None, phone_masked: str | None) -> str:
+    parts = []
+    if any(r.startswith("danger") or r == "child_at_risk" for r in reasons):
+        parts.append(SAFETY_FIRST)
+    elif "abuse" in reasons or "extreme_anger" in reasons:
+        parts.append("非常抱歉让您这么生气，您的感受我完全理解。")
+    else:
+        parts.append("您的心情我完全理解，这件事我们一定认真对待。")
+    if ticket.on_duty:
+        parts.append(
+            f"我已经请资深同事来为您处理，您前面还有{ticket.position - 1}位，"
+            f"预计{ticket.wait_minutes}分钟内会有同事和您联系。"
+        )
+    else:
+        contact = f"致电{phone_masked}或" if phone_masked else ""
+        parts.append(
+            f"现在是非工作时间，我们已为您优先登记，资深同事会在{when_text}{contact}在这里联系您。"
+        )
+        if not phone_masked:
+            parts.append("方便的话留下手机号，同事会优先回电。")
+    parts.append("您可以继续留言，每一条都会转给同事。")
+    return "".join(parts)

@@ -1,0 +1,205 @@
+"""Load and validate knowledge_base/*.yml; a broken file names the file and the field."""
+
+from __future__ import annotations
+
+import functools
+import random
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, TypeVar
+
+import yaml
+from pydantic import BaseModel, ValidationError
+
+from bot.knowledge import models as m
+from bot.settings import PROJECT_ROOT
+
+Model = TypeVar("Model", bound=BaseModel)
+
+
+class KnowledgeBaseError(Exception):
+    """A knowledge-base file is missing, unreadable or breaks its schema."""
+
+
+def _location(loc: tuple[Any, ...]) -> str:
+    return ".".join(str(part) for part in loc)
+
+
+def _load_file(directory: Path, name: str, model: type[Model]) -> Model:
+    path = directory / name
+    try:
+        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except FileNotFoundError as exc:
+        raise KnowledgeBaseError(f"{path}: file is missing") from exc
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f" line {mark.line + 1}" if mark else ""
+        raise KnowledgeBaseError(f"{path}{where}: not valid YAML ({exc})") from exc
+    if not isinstance(raw, dict):
+        raise KnowledgeBaseError(f"{path}: expected a mapping at the top level")
+    try:
+        return model.parse_obj(raw)
+    except ValidationError as exc:
+        problems = "; ".join(f"field '{_location(e['loc'])}': {e['msg']}" for e in exc.errors())
+        raise KnowledgeBaseError(f"{path}: {problems}") from exc
+
+
+@dataclass(frozen=True)
+class KnowledgeBase:
+    directory: Path
+    products: m.ProductsFile
+    policies: m.PoliciesFile
+    remedies: m.RemediesFile
+    complaint_types: m.ComplaintTypesFile
+    language: m.LanguageFile
+    lexicons: m.LexiconsFile
+    faq: m.FaqFile
+    agent_scripts: m.AgentScriptsFile
+    service: m.ServiceFile
+    demo_orders: m.DemoOrdersFile
+
+    # --- lookups -----------------------------------------------------------------------
+    @functools.cached_property
+    def product_by_word(self) -> dict[str, m.Product]:
+        """Every name and alias → its product, for entity extraction."""
+        index: dict[str, m.Product] = {}
+        for product in self.products.products:
+            for word in [product.name, *product.aliases]:
+                index[word] = product
+        return index
+
+    def product(self, name: str | None) -> m.Product | None:
+        return self.product_by_word.get(name or "")
+
+    def empathy_lines(self, complaint_type: str) -> list[str]:
+        return list(self.complaint_types.types[complaint_type].empathy)  # type: ignore[index]
+
+    def pick(self, lines: list[str], rng: random.Random | None = None) -> str:
+        return (rng or random).choice(lines)
+
+    def goodwill_cap(self, tier: str, severity: int) -> int:
+        return self.policies.goodwill_caps[tier][severity]  # type: ignore[index]
+
+    def remedy_label(self, kind: str) -> str:
+        return self.remedies.kinds[kind].label  # type: ignore[index]
+
+    def type_label(self, complaint_type: str) -> str:
+        return self.complaint_types.types[complaint_type].label  # type: ignore[index]
+
+    def jieba_words(self) -> list[str]:
+        """Words the Chinese tokenizer must keep whole: products and policy terms."""
+        words = set(self.product_by_word)
+        for entry in self.faq.faq:
+            words.update(entry.keywords)
+        for kind in self.remedies.kinds.values():
+            words.add(kind.label)
+        for phrases in self.marker_lists().values():
+            words.update(phrases)
+        return sorted(w for w in words if len(w) > 1 and not w.isascii())
+
+    def marker_lists(self) -> dict[str, list[str]]:
+        """Flattened lexicons: label → phrases, e.g. 'escalation:media' → [曝光, …]."""
+        lex = self.lexicons
+        flat: dict[str, list[str]] = {
+            "request_human": lex.request_human,
+            "insult": lex.insult,
+            "ultimatum": lex.ultimatum,
+            "anger": lex.anger,
+        }
+        for sub, phrases in lex.escalation.items():
+            flat[f"escalation:{sub}"] = phrases
+        for sub, phrases in lex.danger.items():
+            flat[f"danger:{sub}"] = phrases
+        return flat
+
+    def customer_texts(self) -> Iterator[tuple[str, str]]:
+        """Every text here that a customer or an agent may read, with where it comes from."""
+        for key, info in self.complaint_types.types.items():
+            for line in info.empathy:
+                yield f"complaint_types.{key}.empathy", line
+            yield f"complaint_types.{key}.label", info.label
+            yield f"complaint_types.{key}.recorded", info.recorded
+        lang = self.language
+        for field in (
+            "listening",
+            "vent_followup",
+            "fallback",
+            "action_error",
+            "empty_message",
+            "long_message",
+            "unsupported_media",
+        ):
+            for line in getattr(lang, field):
+                yield f"language.{field}", line
+        for banned in lang.banned:
+            yield f"language.banned[{banned.phrase}].rewrite", banned.rewrite
+        for entry in self.faq.faq:
+            yield f"faq.{entry.id}.answer", entry.answer
+        for kind, info in self.remedies.kinds.items():
+            yield f"remedies.{kind}", f"{info.label}：{info.description}"
+        for form in self.remedies.compensation_forms:
+            yield f"remedies.compensation_forms.{form.id}", form.label
+        for step in self.agent_scripts.six_steps:
+            yield f"agent_scripts.six_steps.{step.step}", step.template
+        for reply in self.agent_scripts.canned:
+            yield f"agent_scripts.canned.{reply.id}", reply.text
+        for offer in self.service.followup_offers:
+            yield "service.followup_offers", offer.label
+        for ref_key, ref in self.policies.law_refs.items():
+            yield f"policies.law_refs.{ref_key}", ref
+
+
+FILES: dict[str, tuple[str, type[BaseModel]]] = {
+    "products": ("products.yml", m.ProductsFile),
+    "policies": ("policies.yml", m.PoliciesFile),
+    "remedies": ("remedies.yml", m.RemediesFile),
+    "complaint_types": ("complaint_types.yml", m.ComplaintTypesFile),
+    "language": ("language.yml", m.LanguageFile),
+    "lexicons": ("lexicons.yml", m.LexiconsFile),
+    "faq": ("faq.yml", m.FaqFile),
+    "agent_scripts": ("agent_scripts.yml", m.AgentScriptsFile),
+    "service": ("service.yml", m.ServiceFile),
+    "demo_orders": ("demo_orders.yml", m.DemoOrdersFile),
+}
+
+
+def _check_cross_references(kb: KnowledgeBase) -> None:
+    customers = {c.id for c in kb.demo_orders.customers}
+    path = kb.directory / "demo_orders.yml"
+    for index, order in enumerate(kb.demo_orders.orders):
+        if order.customer not in customers:
+            raise KnowledgeBaseError(
+                f"{path}: field 'orders.{index}.customer': unknown customer '{order.customer}'"
+            )
+        if kb.product(order.product) is None:
+            raise KnowledgeBaseError(
+                f"{path}: field 'orders.{index}.product': unknown product '{order.product}'"
+            )
+    banned = [b.phrase for b in kb.language.banned]
+    for where, text in kb.customer_texts():
+        hit = next((phrase for phrase in banned if phrase in text), None)
+        if hit:
+            raise KnowledgeBaseError(
+                f"{kb.directory}: field '{where}': contains the banned phrase '{hit}'"
+            )
+
+
+def load_knowledge_base_uncached(directory: Path) -> KnowledgeBase:
+    loaded = {key: _load_file(directory, name, model) for key, (name, model) in FILES.items()}
+    kb = KnowledgeBase(directory=directory, **loaded)  # type: ignore[arg-type]
+    _check_cross_references(kb)
+    return kb
+
+
+@functools.lru_cache(maxsize=4)
+def _cached(directory: str) -> KnowledgeBase:
+    return load_knowledge_base_uncached(Path(directory))
+
+
+def load_knowledge_base(directory: Path | str | None = None) -> KnowledgeBase:
+    """The validated knowledge base (cached per directory; the files are read once)."""
+    import os
+
+    chosen = directory or os.environ.get("QINGTING_KNOWLEDGE_DIR") or PROJECT_ROOT / "knowledge_base"
+    return _cached(str(Path(chosen).resolve()))

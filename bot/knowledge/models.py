@@ -1,0 +1,252 @@
+"""Pydantic schemas of the knowledge_base/ files (one model per file)."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import BaseModel, Field, conint, constr, validator
+
+ComplaintType = Literal["quality", "service", "billing", "delivery", "after_sales", "incident"]
+RemedyKind = Literal["return", "exchange", "repair", "compensation"]
+Category = Literal[
+    "small_appliance",
+    "large_appliance",
+    "digital",
+    "furniture",
+    "clothing",
+    "food",
+    "fresh",
+    "custom_made",
+    "media",
+    "software",
+]
+Tier = Literal["normal", "silver", "gold", "vip"]
+COMPLAINT_TYPES: tuple[str, ...] = ComplaintType.__args__  # type: ignore[attr-defined]
+TIERS: tuple[str, ...] = Tier.__args__  # type: ignore[attr-defined]
+
+Text = constr(strip_whitespace=True, min_length=1)
+
+
+class Strict(BaseModel):
+    class Config:
+        extra = "forbid"
+
+
+class Product(Strict):
+    name: Text
+    aliases: list[Text] = []
+    category: Category
+    sanbao: bool
+    warranty_months: conint(ge=0)
+    no_reason_return: bool
+    food: bool = False
+
+
+class ProductsFile(Strict):
+    products: list[Product] = Field(..., min_items=1)
+
+    @validator("products")
+    def names_unique(cls, products: list[Product]) -> list[Product]:
+        seen: dict[str, str] = {}
+        for product in products:
+            for word in [product.name, *product.aliases]:
+                if word in seen and seen[word] != product.name:
+                    raise ValueError(f"'{word}' names both {seen[word]} and {product.name}")
+                seen[word] = product.name
+        return products
+
+
+class Sanbao(Strict):
+    return_days: conint(gt=0)
+    exchange_days: conint(gt=0)
+    repairs_before_exchange: conint(gt=0)
+
+
+class NoReasonReturn(Strict):
+    days: conint(gt=0)
+    excluded_categories: list[Category]
+    refund_within_days: conint(gt=0)
+
+
+class Fraud(Strict):
+    multiplier: conint(gt=0)
+    minimum: conint(ge=0)
+
+
+class FoodSafety(Strict):
+    price_multiplier: conint(gt=0)
+    loss_multiplier: conint(gt=0)
+    minimum: conint(ge=0)
+
+
+class PoliciesFile(Strict):
+    sanbao: Sanbao
+    quality_defect_return_days: conint(gt=0)
+    no_reason_return: NoReasonReturn
+    fraud: Fraud
+    food_safety: FoodSafety
+    goodwill_caps: dict[Tier, dict[conint(ge=1, le=3), conint(ge=0)]]
+    sla_minutes: dict[conint(ge=1, le=3), conint(gt=0)]
+    law_refs: dict[str, Text] = {}
+
+    @validator("goodwill_caps")
+    def every_tier_and_level(cls, caps: dict) -> dict:
+        for tier in TIERS:
+            if tier not in caps:
+                raise ValueError(f"missing tier '{tier}'")
+            missing = {1, 2, 3} - set(caps[tier])
+            if missing:
+                raise ValueError(f"tier '{tier}' misses severity {sorted(missing)}")
+        return caps
+
+    @validator("sla_minutes")
+    def every_level(cls, sla: dict) -> dict:
+        if set(sla) != {1, 2, 3}:
+            raise ValueError("needs exactly the severities 1, 2 and 3")
+        return sla
+
+
+class RemedyKindInfo(Strict):
+    label: Text
+    description: Text
+
+
+class CompensationForm(Strict):
+    id: Text
+    label: Text
+
+
+class RemediesFile(Strict):
+    kinds: dict[RemedyKind, RemedyKindInfo]
+    matrix: dict[ComplaintType, list[RemedyKind]]
+    compensation_forms: list[CompensationForm] = []
+
+    @validator("matrix")
+    def every_type(cls, matrix: dict) -> dict:
+        missing = set(COMPLAINT_TYPES) - set(matrix)
+        if missing:
+            raise ValueError(f"missing complaint types {sorted(missing)}")
+        return matrix
+
+
+class ComplaintTypeInfo(Strict):
+    label: Text
+    empathy: list[Text] = Field(..., min_items=2)
+    recorded: Text
+
+
+class ComplaintTypesFile(Strict):
+    types: dict[ComplaintType, ComplaintTypeInfo]
+
+    @validator("types")
+    def every_type(cls, types: dict) -> dict:
+        missing = set(COMPLAINT_TYPES) - set(types)
+        if missing:
+            raise ValueError(f"missing complaint types {sorted(missing)}")
+        return types
+
+
+class BannedPhrase(Strict):
+    phrase: Text
+    rewrite: Text
+
+
+class LanguageFile(Strict):
+    banned: list[BannedPhrase] = Field(..., min_items=1)
+    listening: list[Text] = Field(..., min_items=1)
+    vent_followup: list[Text] = Field(..., min_items=1)
+    fallback: list[Text] = Field(..., min_items=1)
+    action_error: list[Text] = Field(..., min_items=1)
+    empty_message: list[Text] = Field(..., min_items=1)
+    long_message: list[Text] = Field(..., min_items=1)
+    unsupported_media: list[Text] = Field(..., min_items=1)
+
+
+class LexiconsFile(Strict):
+    request_human: list[Text]
+    escalation: dict[str, list[Text]]
+    insult: list[Text]
+    danger: dict[str, list[Text]]
+    ultimatum: list[Text]
+    anger: list[Text]
+
+
+class FaqEntry(Strict):
+    id: Text
+    question: Text
+    keywords: list[Text] = Field(..., min_items=1)
+    answer: Text
+
+
+class FaqFile(Strict):
+    faq: list[FaqEntry] = Field(..., min_items=1)
+
+
+class ScriptStep(Strict):
+    step: Text
+    template: Text
+
+
+class CannedReply(Strict):
+    id: Text
+    title: Text
+    text: Text
+
+
+class AgentScriptsFile(Strict):
+    six_steps: list[ScriptStep] = Field(..., min_items=6, max_items=6)
+    canned: list[CannedReply] = Field(..., min_items=1)
+
+
+class Hours(Strict):
+    start: constr(regex=r"^\d{2}:\d{2}$")
+    end: constr(regex=r"^\d{2}:\d{2}$")
+
+
+class WorkingHours(Hours):
+    days: list[conint(ge=1, le=7)]
+
+
+class FollowupOffer(Strict):
+    label: Text
+    days: conint(ge=0)
+    time: constr(regex=r"^\d{2}:\d{2}$")
+
+
+class BotLimits(Strict):
+    max_failures_before_handoff: conint(ge=1)
+    message_char_limit: conint(ge=50)
+
+
+class ServiceFile(Strict):
+    working_hours: WorkingHours
+    quiet_hours: Hours
+    timezone: Text
+    followup_offers: list[FollowupOffer] = Field(..., min_items=1)
+    bot: BotLimits
+    high_value_order_yuan: conint(gt=0)
+    handoff_wait_minutes_per_case: conint(gt=0)
+
+
+class DemoCustomer(Strict):
+    id: Text
+    name: Text
+    phone: constr(regex=r"^1[3-9]\d{9}$")
+    tier: Tier
+
+
+class DemoOrder(Strict):
+    order_id: constr(regex=r"^QT\d{12}$")
+    customer: Text
+    product: Text
+    price: float = Field(..., gt=0)
+    purchased_days_ago: conint(ge=0)
+    delivered_days_ago: conint(ge=0)
+    channel: Literal["online", "store"]
+    repairs_done: conint(ge=0) = 0
+    note: str | None = None
+
+
+class DemoOrdersFile(Strict):
+    customers: list[DemoCustomer]
+    orders: list[DemoOrder]

@@ -1,0 +1,32 @@
+"""Logging set-up: personal data is masked in every log record, whoever wrote it."""
+
+from __future__ import annotations
+
+import logging
+import os
+
+from bot.storage.crypto import mask_personal_data
+
+
+class MaskPersonalData(logging.Filter):
+    def filter(self, record: logging.LogRecord) -> bool:
+        try:
+            message = record.getMessage()
+        except Exception:  # noqa: BLE001 — a broken format string must not drop the record
+            return True
+        masked = mask_personal_data(message)
+        if masked != message:
+            record.msg, record.args = masked, None
+        return True
+
+
+def configure_logging(level: str | None = None) -> None:
+    level = level or os.environ.get("QINGTING_LOG_LEVEL", "INFO")
+    handler = logging.StreamHandler()
+    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    handler.addFilter(MaskPersonalData())
+    root = logging.getLogger()
+    root.handlers[:] = [handler]
+    root.setLevel(level)
+    for noisy in ("tensorflow", "absl", "matplotlib", "urllib3", "asyncio", "jieba", "aiohttp.access"):
+        logging.getLogger(noisy).setLevel(logging.WARNING)

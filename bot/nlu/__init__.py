@@ -1,0 +1,1 @@
+"""Chinese language mechanics: normalisation, jieba, spaCy rule matchers, Rasa components."""

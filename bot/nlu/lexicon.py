@@ -1,0 +1,136 @@
+"""spaCy rule matchers over jieba tokens, built from the knowledge base.
+
+There is no real Chinese spaCy model on the package index, so we use `spacy.blank("zh")` with
+the jieba segmenter and PhraseMatchers whose patterns come from knowledge_base/ lexicons:
+products, escalation/insult/danger markers. Matching on tokens (not substrings) keeps
+"人工" from firing inside "人工智能" when jieba keeps the longer word whole.
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+import threading
+from dataclasses import dataclass
+
+import jieba
+import spacy
+from spacy.matcher import PhraseMatcher
+from spacy.tokens import Doc
+
+from bot.knowledge import KnowledgeBase, load_knowledge_base
+
+_JIEBA_LOCK = threading.Lock()
+_JIEBA_WORDS_ADDED: set[str] = set()
+
+jieba.setLogLevel(60)  # jieba prints its cache build to stderr otherwise
+
+
+def add_jieba_words(words: list[str]) -> None:
+    """Teach jieba the knowledge-base vocabulary (idempotent, process-wide)."""
+    with _JIEBA_LOCK:
+        for word in words:
+            if word not in _JIEBA_WORDS_ADDED:
+                jieba.add_word(word, freq=2_000_000)
+                _JIEBA_WORDS_ADDED.add(word)
+
+
+def segment(text: str) -> list[str]:
+    """jieba tokens without whitespace tokens (jieba emits them; they carry nothing)."""
+    return [token for token in jieba.cut(text) if token.strip()]
+
+
+@dataclass(frozen=True)
+class Match:
+    label: str  # e.g. "product", "escalation:media"
+    key: str  # canonical value, e.g. "电水壶" or the matched marker
+    text: str
+    start: int  # character offsets in the text
+    end: int
+
+
+class LexiconMatcher:
+    """Finds products and markers in a text, over jieba tokens."""
+
+    def __init__(self, kb: KnowledgeBase) -> None:
+        add_jieba_words(kb.jieba_words())
+        self._nlp = spacy.blank("zh")  # only its vocab is used; tokens come from jieba
+        self._products = PhraseMatcher(self._nlp.vocab)
+        self._canonical: dict[str, str] = {}
+        for word, product in kb.product_by_word.items():
+            key = f"product|{product.name}"
+            self._products.add(key, [self._doc(segment(word))])
+        self._markers = PhraseMatcher(self._nlp.vocab)
+        for label, phrases in kb.marker_lists().items():
+            self._markers.add(label, [self._doc(segment(p)) for p in phrases if p.strip()])
+        self._ascii_phrases = {
+            label: [p.lower() for p in phrases if p.isascii() and p.strip()]
+            for label, phrases in kb.marker_lists().items()
+        }
+
+    def _doc(self, words: list[str]) -> Doc:
+        return Doc(self._nlp.vocab, words=words, spaces=[False] * len(words))
+
+    def doc_from_tokens(self, tokens: list[tuple[str, int]]) -> tuple[Doc, list[int]]:
+        words = [text for text, _ in tokens]
+        return self._doc(words), [start for _, start in tokens]
+
+    def _matches(self, matcher: PhraseMatcher, text: str, tokens: list[tuple[str, int]] | None):
+        if tokens is None:
+            tokens = []
+            for word, start, _ in jieba.tokenize(text):
+                if word.strip():
+                    tokens.append((word, start))
+        if not tokens:
+            return []
+        doc, starts = self.doc_from_tokens(tokens)
+        found = []
+        for match_id, begin, end in matcher(doc):
+            label = self._nlp.vocab.strings[match_id]
+            char_start = starts[begin]
+            char_end = starts[end - 1] + len(doc[end - 1].text)
+            found.append((label, char_start, char_end))
+        return found
+
+    def products(self, text: str, tokens: list[tuple[str, int]] | None = None) -> list[Match]:
+        spans = self._matches(self._products, text, tokens)
+        # Longest match wins where aliases overlap (电水壶 over 水壶).
+        spans.sort(key=lambda s: (s[1], -(s[2] - s[1])))
+        result: list[Match] = []
+        covered_until = -1
+        for label, start, end in spans:
+            if start < covered_until:
+                continue
+            result.append(Match("product", label.split("|", 1)[1], text[start:end], start, end))
+            covered_until = end
+        return result
+
+    def markers(self, text: str, tokens: list[tuple[str, int]] | None = None) -> list[Match]:
+        found = [
+            Match(label, text[start:end], text[start:end], start, end)
+            for label, start, end in self._matches(self._markers, text, tokens)
+        ]
+        # Short ASCII markers such as "sb" or digits such as "12315" may be glued to
+        # neighbouring characters by jieba; catch those by substring too.
+        return found + self._ascii_markers(text, {m.start for m in found})
+
+    def _ascii_markers(self, text: str, seen_starts: set[int]) -> list[Match]:
+        extra: list[Match] = []
+        lowered = text.lower()
+        for label, phrases in self._ascii_phrases.items():
+            for phrase in phrases:
+                for hit in re.finditer(re.escape(phrase), lowered):
+                    if hit.start() not in seen_starts:
+                        extra.append(Match(label, phrase, text[hit.start() : hit.end()], hit.start(), hit.end()))
+        return extra
+
+
+
+@functools.lru_cache(maxsize=2)
+def _matcher_for(kb_dir: str) -> LexiconMatcher:
+    return LexiconMatcher(load_knowledge_base(kb_dir))
+
+
+def lexicon_matcher(kb: KnowledgeBase | None = None) -> LexiconMatcher:
+    kb = kb or load_knowledge_base()
+    return _matcher_for(str(kb.directory))

@@ -1,0 +1,190 @@
+"""Orders: the embedded repository (demo orders) and an adapter for a shop's HTTP order API."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import re
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from decimal import Decimal
+from typing import Protocol
+
+import aiohttp
+from sqlalchemy import select
+from tenacity import AsyncRetrying, retry_if_exception_type, stop_after_attempt, wait_exponential
+
+from bot.knowledge import KnowledgeBase
+from bot.remedy import OrderFacts
+from bot.storage import models as m
+from bot.storage.crypto import lookup_hash, mask_phone
+from bot.storage.db import session_scope
+
+log = logging.getLogger(__name__)
+
+ORDER_ID = re.compile(r"^QT\d{12}$")
+
+
+@dataclass(frozen=True)
+class OrderRecord:
+    order_id: str
+    product: str
+    price: Decimal
+    purchased_on: date
+    delivered_on: date | None
+    channel: str
+    repairs_done: int
+    customer_id: str | None
+    tier: str
+
+    def facts(self) -> OrderFacts:
+        return OrderFacts(
+            product=self.product,
+            price=self.price,
+            purchased_on=self.purchased_on,
+            delivered_on=self.delivered_on,
+            channel=self.channel,
+            repairs_done=self.repairs_done,
+        )
+
+
+class OrderSource(Protocol):
+    async def find(self, order_id: str) -> OrderRecord | None: ...
+
+
+def clean_order_id(text: str | None) -> str | None:
+    value = (text or "").strip().upper().replace(" ", "")
+    return value if ORDER_ID.match(value) else None
+
+
+class DatabaseOrders:
+    """Orders kept in our own database (the embedded default, seeded with demo orders)."""
+
+    def __init__(self, database_url: str) -> None:
+        self.url = database_url
+
+    async def find(self, order_id: str) -> OrderRecord | None:
+        return await asyncio.to_thread(self._find, order_id)
+
+    def _find(self, order_id: str) -> OrderRecord | None:
+        with session_scope(self.url) as session:
+            row = session.get(m.Order, order_id)
+            if row is None:
+                return None
+            tier = "normal"
+            if row.customer_id:
+                customer = session.get(m.Customer, row.customer_id)
+                tier = customer.tier if customer else "normal"
+            return OrderRecord(
+                order_id=row.order_id,
+                product=row.product,
+                price=Decimal(row.price),
+                purchased_on=row.purchased_at.date(),
+                delivered_on=row.delivered_at.date() if row.delivered_at else None,
+                channel=row.channel,
+                repairs_done=row.repairs_done,
+                customer_id=row.customer_id,
+                tier=tier,
+            )
+
+
+class OrderApiError(Exception):
+    pass
+
+
+class HttpOrders:
+    """A shop's order API: `GET {base}/orders/{order_id}` → JSON, 404 for unknown orders.
+
+    Expected JSON: {"order_id", "product", "price", "purchased_on": "YYYY-MM-DD",
+    "delivered_on": "YYYY-MM-DD"|null, "channel", "repairs_done", "customer_id", "tier"}.
+    Timeouts and 5xx are retried with back-off; after that the order counts as not found
+    and the complaint is recorded without it (the customer is never stuck on our outage).
+    """
+
+    def __init__(self, base_url: str, timeout: float = 3.0, attempts: int = 3) -> None:
+        self.base_url = base_url.rstrip("/")
+        self.timeout = aiohttp.ClientTimeout(total=timeout)
+        self.attempts = attempts
+
+    async def find(self, order_id: str) -> OrderRecord | None:
+        try:
+            async for attempt in AsyncRetrying(
+                stop=stop_after_attempt(self.attempts),
+                wait=wait_exponential(multiplier=0.2, max=2),
+                retry=retry_if_exception_type((OrderApiError, aiohttp.ClientError, asyncio.TimeoutError)),
+                reraise=True,
+            ):
+                with attempt:
+                    return await self._fetch(order_id)
+        except (OrderApiError, aiohttp.ClientError, asyncio.TimeoutError) as exc:
+            log.warning("order API unavailable after %d attempts: %s", self.attempts, type(exc).__name__)
+        return None
+
+    async def _fetch(self, order_id: str) -> OrderRecord | None:
+        async with aiohttp.ClientSession(timeout=self.timeout) as session:
+            async with session.get(f"{self.base_url}/orders/{order_id}") as response:
+                if response.status == 404:
+                    return None
+                if response.status >= 500:
+                    raise OrderApiError(f"status {response.status}")
+                if response.status != 200:
+                    return None
+                body = await response.json(content_type=None)
+        return OrderRecord(
+            order_id=str(body["order_id"]),
+            product=str(body["product"]),
+            price=Decimal(str(body["price"])),
+            purchased_on=date.fromisoformat(body["purchased_on"]),
+            delivered_on=date.fromisoformat(body["delivered_on"]) if body.get("delivered_on") else None,
+            channel=str(body.get("channel") or "online"),
+            repairs_done=int(body.get("repairs_done") or 0),
+            customer_id=body.get("customer_id"),
+            tier=str(body.get("tier") or "normal"),
+        )
+
+
+def seed_demo_orders(database_url: str, kb: KnowledgeBase, today: date | None = None) -> int:
+    """Insert the demo customers and orders of knowledge_base/demo_orders.yml (idempotent).
+
+    Dates are relative to today so the demo always shows every policy window.
+    """
+    today = today or date.today()
+    added = 0
+    with session_scope(database_url) as session:
+        existing = set(session.execute(select(m.Order.order_id)).scalars())
+        customers: dict[str, str] = {}
+        for demo in kb.demo_orders.customers:
+            row = session.execute(
+                select(m.Customer).where(m.Customer.external_id == demo.id)
+            ).scalar_one_or_none()
+            if row is None:
+                row = m.Customer(
+                    external_id=demo.id,
+                    tier=demo.tier,
+                    name=demo.name,
+                    phone=demo.phone,
+                    phone_masked=mask_phone(demo.phone),
+                    phone_hash=lookup_hash(demo.phone),
+                )
+                session.add(row)
+                session.flush()
+            customers[demo.id] = row.id
+        for order in kb.demo_orders.orders:
+            if order.order_id in existing:
+                continue
+            purchased = datetime.combine(today - timedelta(days=order.purchased_days_ago), datetime.min.time())
+            delivered = datetime.combine(today - timedelta(days=order.delivered_days_ago), datetime.min.time())
+            session.add(
+                m.Order(
+                    order_id=order.order_id,
+                    customer_id=customers[order.customer],
+                    product=kb.product(order.product).name,  # type: ignore[union-attr]
+                    price=Decimal(str(order.price)),
+                    purchased_at=purchased.replace(hour=10),
+                    delivered_at=delivered.replace(hour=15),
+                    channel=order.channel,
+                    repairs_done=order.repairs_done,
+                )
+            )
+            added += 1
+    return added

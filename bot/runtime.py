@@ -1,0 +1,126 @@
+"""The Rasa side of the service: the Agent with our stores and in-process actions."""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import random
+import traceback
+from pathlib import Path
+from typing import Any
+
+from rasa.core.agent import Agent
+from rasa.core.lock_store import InMemoryLockStore, LockStore, RedisLockStore
+from rasa.core.tracker_store import SQLTrackerStore
+from rasa.utils.endpoints import ClientResponseError, EndpointConfig
+from rasa_sdk.executor import ActionExecutor
+from rasa_sdk.interfaces import ActionExecutionRejection, ActionNotFoundException
+from sqlalchemy.engine import make_url
+
+from bot.knowledge import load_knowledge_base
+from bot.settings import Settings
+from bot.storage.crypto import mask_personal_data
+
+log = logging.getLogger(__name__)
+
+MODEL_NAME = "qingting.tar.gz"
+FAULT_ENV = "QINGTING_FAULT_ACTIONS"  # fault injection for tests: actions that must raise
+
+
+class InjectedFault(RuntimeError):
+    pass
+
+
+class InProcessActionEndpoint(EndpointConfig):
+    """Runs rasa_sdk actions inside the server process instead of over HTTP.
+
+    Rasa's RemoteAction calls `request(json=action_call)`; we answer with what the action
+    server would have answered. A crashing action yields a polite line for the customer and
+    a log entry without personal data; the conversation goes on.
+    """
+
+    def __init__(self, package: str = "actions") -> None:
+        super().__init__(url="inprocess://actions")
+        self.executor = ActionExecutor()
+        self.executor.register_package(package)
+
+    async def request(
+        self,
+        method: str = "post",
+        subpath: str | None = None,
+        content_type: str | None = "application/json",
+        compress: bool = False,
+        **kwargs: Any,
+    ) -> Any:
+        action_call = kwargs.get("json") or {}
+        name = action_call.get("next_action", "?")
+        try:
+            if name in {a for a in os.environ.get(FAULT_ENV, "").split(",") if a}:
+                raise InjectedFault(f"injected fault in {name}")
+            return await self.executor.run(action_call)
+        except ActionExecutionRejection as exc:
+            body = json.dumps({"error": exc.message, "action_name": exc.action_name})
+            raise ClientResponseError(400, "", body) from exc
+        except ActionNotFoundException:
+            raise
+        except Exception as exc:  # noqa: BLE001 — any action bug must not reach the customer
+            self._log_failure(name, exc)
+            return {"events": [], "responses": [{"text": _polite_error_line()}]}
+
+    @staticmethod
+    def _log_failure(name: str, exc: Exception) -> None:
+        frames = traceback.format_tb(exc.__traceback__)
+        where = frames[-1].strip().splitlines()[0] if frames else "?"
+        # The exception text may quote customer input: mask it before it reaches a log.
+        log.error("action %s failed: %s: %s (at %s)", name, type(exc).__name__,
+                  mask_personal_data(str(exc))[:200], where)
+
+
+def _polite_error_line() -> str:
+    return random.choice(load_knowledge_base().language.action_error)
+
+
+def tracker_store_for(settings: Settings) -> SQLTrackerStore:
+    url = make_url(settings.database_url)
+    if url.drivername.startswith("sqlite"):
+        return SQLTrackerStore(dialect="sqlite", db=url.database)
+    dialect = "postgresql" if url.drivername.startswith("postgres") else url.drivername
+    return SQLTrackerStore(
+        dialect=dialect,
+        host=url.host,
+        port=url.port,
+        db=url.database,
+        username=url.username,
+        password=url.password,
+    )
+
+
+def lock_store_for(settings: Settings) -> LockStore:
+    if not settings.redis_url:
+        return InMemoryLockStore()
+    url = make_url(settings.redis_url)
+    return RedisLockStore(
+        host=url.host or "localhost",
+        port=url.port or 6379,
+        db=int(url.database or 0),
+        password=url.password,
+        key_prefix="qingting",
+    )
+
+
+def model_path(settings: Settings) -> Path:
+    return settings.model_dir / MODEL_NAME
+
+
+def load_agent(settings: Settings, model: Path | None = None) -> Agent:
+    """Load the trained model with our tracker store, lock store and in-process actions."""
+    path = model or model_path(settings)
+    if not path.exists():
+        raise FileNotFoundError(f"no trained model at {path}: run `qingting train` first")
+    return Agent.load(
+        str(path),
+        tracker_store=tracker_store_for(settings),
+        lock_store=lock_store_for(settings),
+        action_endpoint=InProcessActionEndpoint(),
+    )

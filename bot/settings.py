@@ -1,0 +1,76 @@
+"""Runtime settings, read once from the environment.
+
+Every path defaults to the project checkout so `qingting serve` works from a fresh clone;
+`DATABASE_URL` switches the embedded SQLite file for PostgreSQL.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from dataclasses import dataclass, field
+from pathlib import Path
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+
+def _path_env(name: str, default: Path) -> Path:
+    value = os.environ.get(name)
+    return Path(value).resolve() if value else default
+
+
+@dataclass(frozen=True)
+class Settings:
+    project_root: Path = PROJECT_ROOT
+    var_dir: Path = field(default_factory=lambda: _path_env("QINGTING_VAR_DIR", PROJECT_ROOT / "var"))
+    model_dir: Path = field(
+        default_factory=lambda: _path_env("QINGTING_MODEL_DIR", PROJECT_ROOT / "models")
+    )
+    knowledge_dir: Path = field(
+        default_factory=lambda: _path_env("QINGTING_KNOWLEDGE_DIR", PROJECT_ROOT / "knowledge_base")
+    )
+    database_url_env: str | None = field(default_factory=lambda: os.environ.get("DATABASE_URL"))
+    redis_url: str | None = field(default_factory=lambda: os.environ.get("REDIS_URL") or None)
+    order_api_url: str | None = field(default_factory=lambda: os.environ.get("ORDER_API_URL") or None)
+    host: str = field(default_factory=lambda: os.environ.get("QINGTING_HOST", "127.0.0.1"))
+    port: int = field(default_factory=lambda: int(os.environ.get("QINGTING_PORT", "5005")))
+
+    @property
+    def database_url(self) -> str:
+        if self.database_url_env:
+            return self.database_url_env
+        return f"sqlite:///{self.var_dir / 'qingting.db'}"
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.database_url.startswith("sqlite")
+
+    def ensure_dirs(self) -> None:
+        self.var_dir.mkdir(parents=True, exist_ok=True)
+        self.model_dir.mkdir(parents=True, exist_ok=True)
+
+    def secret_key(self) -> bytes:
+        """The key that encrypts personal data at rest.
+
+        Production sets QINGTING_SECRET_KEY (a Fernet key). The embedded default creates one
+        under var/ with owner-only permissions so a fresh install is encrypted from the start.
+        """
+        from_env = os.environ.get("QINGTING_SECRET_KEY")
+        if from_env:
+            return from_env.encode()
+        key_file = self.var_dir / "secret.key"
+        if not key_file.exists():
+            from cryptography.fernet import Fernet
+
+            self.var_dir.mkdir(parents=True, exist_ok=True)
+            key_file.write_bytes(Fernet.generate_key())
+            key_file.chmod(0o600)
+        return key_file.read_bytes().strip()
+
+    def session_secret(self) -> bytes:
+        value = os.environ.get("QINGTING_SESSION_SECRET")
+        return value.encode() if value else secrets.token_bytes(32)
+
+
+def load_settings() -> Settings:
+    return Settings()

@@ -1,0 +1,74 @@
+"""Personal data at rest: Fernet-encrypted columns, masking for display, keyed hashes for lookup."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import re
+
+from cryptography.fernet import Fernet, InvalidToken
+from sqlalchemy.types import String, TypeDecorator
+
+_fernet: Fernet | None = None
+_hash_key: bytes = b""
+
+
+def configure(key: bytes) -> None:
+    global _fernet, _hash_key
+    _fernet = Fernet(key)
+    _hash_key = hashlib.sha256(b"qingting-lookup:" + key).digest()
+
+
+def _cipher() -> Fernet:
+    if _fernet is None:
+        from bot.settings import load_settings
+
+        configure(load_settings().secret_key())
+    assert _fernet is not None
+    return _fernet
+
+
+def encrypt(value: str) -> str:
+    return _cipher().encrypt(value.encode()).decode()
+
+
+def decrypt(token: str) -> str:
+    try:
+        return _cipher().decrypt(token.encode()).decode()
+    except InvalidToken:
+        return "***"
+
+
+def lookup_hash(value: str) -> str:
+    """A keyed hash: equal phones find each other without storing them in clear."""
+    _cipher()
+    return hmac.new(_hash_key, value.encode(), hashlib.sha256).hexdigest()
+
+
+class EncryptedText(TypeDecorator):
+    impl = String
+    cache_ok = True
+
+    def process_bind_param(self, value, dialect):  # type: ignore[override]
+        return None if value is None else encrypt(value)
+
+    def process_result_value(self, value, dialect):  # type: ignore[override]
+        return None if value is None else decrypt(value)
+
+
+_PHONE = re.compile(r"(?<!\d)(1[3-9]\d)(\d{4})(\d{4})(?!\d)")
+_ID_CARD = re.compile(r"(?<!\d)(\d{6})\d{8}(\d{3}[\dXx])(?!\d)")
+_EMAIL = re.compile(r"([A-Za-z0-9._%+-])[A-Za-z0-9._%+-]*(@[A-Za-z0-9.-]+)")
+_ADDRESS = re.compile(r"([\u4e00-\u9fa5]{2,}(?:省|市|区|县))[\u4e00-\u9fa5\dA-Za-z\-号路街巷弄栋单元室楼]{2,}")
+
+
+def mask_phone(phone: str) -> str:
+    return _PHONE.sub(lambda m: f"{m.group(1)}****{m.group(3)}", phone)
+
+
+def mask_personal_data(text: str) -> str:
+    """Mask phones, ID numbers, e-mails and street addresses inside free text (for logs)."""
+    text = _PHONE.sub(lambda m: f"{m.group(1)}****{m.group(3)}", text)
+    text = _ID_CARD.sub(lambda m: f"{m.group(1)}********{m.group(2)}", text)
+    text = _EMAIL.sub(lambda m: f"{m.group(1)}***{m.group(2)}", text)
+    return _ADDRESS.sub(lambda m: f"{m.group(1)}***", text)

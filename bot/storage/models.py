@@ -1,0 +1,133 @@
+"""Tables of the product's own records. Trackers live in Rasa's SQLTrackerStore beside them."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime, timezone
+
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    Column,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    Numeric,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import declarative_base, relationship
+
+from bot.storage.crypto import EncryptedText
+
+Base = declarative_base()
+
+
+def utcnow() -> datetime:
+    return datetime.now(timezone.utc).replace(tzinfo=None)
+
+
+def new_id() -> str:
+    return uuid.uuid4().hex
+
+
+class Customer(Base):
+    __tablename__ = "customers"
+    id = Column(String(32), primary_key=True, default=new_id)
+    external_id = Column(String(64), unique=True, nullable=True)  # the shop's customer id
+    tier = Column(String(16), nullable=False, default="normal")
+    name = Column(EncryptedText(512), nullable=True)
+    phone = Column(EncryptedText(512), nullable=True)
+    phone_masked = Column(String(16), nullable=True)
+    phone_hash = Column(String(64), nullable=True, index=True)
+    created_at = Column(DateTime, nullable=False, default=utcnow)
+
+
+class Order(Base):
+    __tablename__ = "orders"
+    order_id = Column(String(32), primary_key=True)
+    customer_id = Column(String(32), ForeignKey("customers.id"), nullable=True, index=True)
+    product = Column(String(64), nullable=False)
+    price = Column(Numeric(12, 2), nullable=False)
+    purchased_at = Column(DateTime, nullable=False)
+    delivered_at = Column(DateTime, nullable=True)
+    channel = Column(String(16), nullable=False, default="online")
+    repairs_done = Column(Integer, nullable=False, default=0)
+
+
+class Conversation(Base):
+    __tablename__ = "conversations"
+    id = Column(String(32), primary_key=True, default=new_id)
+    sender_id = Column(String(128), nullable=False, unique=True)  # Rasa's conversation id
+    channel = Column(String(32), nullable=False)
+    customer_id = Column(String(32), ForeignKey("customers.id"), nullable=True, index=True)
+    status = Column(String(16), nullable=False, default="bot")  # bot/handed_off/agent/closed
+    created_at = Column(DateTime, nullable=False, default=utcnow)
+    updated_at = Column(DateTime, nullable=False, default=utcnow, onupdate=utcnow)
+
+
+class Complaint(Base):
+    __tablename__ = "complaints"
+    id = Column(String(32), primary_key=True, default=new_id)
+    reference = Column(String(24), nullable=False, unique=True)
+    conversation_id = Column(String(32), ForeignKey("conversations.id"), nullable=False, index=True)
+    customer_id = Column(String(32), ForeignKey("customers.id"), nullable=True, index=True)
+    order_id = Column(String(32), nullable=True, index=True)
+    type = Column(String(16), nullable=False)
+    severity = Column(Integer, nullable=False, default=1)
+    facts = Column(JSON, nullable=False, default=dict)
+    valid = Column(Boolean, nullable=True)
+    validity_note = Column(Text, nullable=True)
+    remedy = Column(String(16), nullable=True)
+    remedy_detail = Column(JSON, nullable=True)
+    compensation_amount = Column(Numeric(12, 2), nullable=True)
+    approval = Column(String(16), nullable=True)  # pending/approved/rejected
+    # open → proposed → accepted → in_progress → resolved/reopened → closed
+    status = Column(String(16), nullable=False, default="open")
+    channel = Column(String(32), nullable=False)
+    sla_due_at = Column(DateTime, nullable=True)
+    created_at = Column(DateTime, nullable=False, default=utcnow)
+    updated_at = Column(DateTime, nullable=False, default=utcnow, onupdate=utcnow)
+    conversation = relationship("Conversation")
+
+    __table_args__ = (Index("ix_complaints_created", "created_at"),)
+
+
+class Handoff(Base):
+    __tablename__ = "handoffs"
+    id = Column(String(32), primary_key=True, default=new_id)
+    conversation_id = Column(String(32), ForeignKey("conversations.id"), nullable=False, index=True)
+    complaint_id = Column(String(32), ForeignKey("complaints.id"), nullable=True)
+    severity = Column(Integer, nullable=False, default=3)
+    reasons = Column(JSON, nullable=False, default=list)
+    status = Column(String(16), nullable=False, default="queued")  # queued/claimed/returned/closed
+    agent_id = Column(String(32), nullable=True)
+    callback = Column(Boolean, nullable=False, default=False)
+    sla_due_at = Column(DateTime, nullable=True)
+    created_at = Column(DateTime, nullable=False, default=utcnow)
+    updated_at = Column(DateTime, nullable=False, default=utcnow, onupdate=utcnow)
+
+
+class FollowUp(Base):
+    __tablename__ = "follow_ups"
+    id = Column(String(32), primary_key=True, default=new_id)
+    complaint_id = Column(String(32), ForeignKey("complaints.id"), nullable=False, index=True)
+    conversation_id = Column(String(32), ForeignKey("conversations.id"), nullable=False)
+    channel = Column(String(32), nullable=False)
+    due_at = Column(DateTime, nullable=False)
+    status = Column(String(16), nullable=False, default="scheduled")
+    attempts = Column(Integer, nullable=False, default=0)
+    created_at = Column(DateTime, nullable=False, default=utcnow)
+
+    __table_args__ = (Index("ix_follow_ups_due", "status", "due_at"),)
+
+
+class ComplaintCounter(Base):
+    """Daily sequence for human-readable complaint references (TS20261123-0001)."""
+
+    __tablename__ = "complaint_counters"
+    day = Column(String(8), primary_key=True)
+    value = Column(Integer, nullable=False, default=0)
+    __table_args__ = (UniqueConstraint("day"),)

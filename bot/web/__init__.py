@@ -1,0 +1,1 @@
+"""Pages served by the process (chat page, index); assets are local, no CDN."""

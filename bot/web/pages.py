@@ -1,0 +1,33 @@
+"""Static pages: the index and the customer chat page."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from aiohttp import web
+
+HERE = Path(__file__).resolve().parent
+SECURITY_HEADERS = {
+    "Content-Security-Policy": "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; connect-src 'self'",
+    "X-Content-Type-Options": "nosniff",
+    "X-Frame-Options": "DENY",
+    "Referrer-Policy": "same-origin",
+}
+
+
+def _page(name: str) -> web.FileResponse:
+    return web.FileResponse(HERE / "templates" / name, headers=SECURITY_HEADERS)
+
+
+async def index(request: web.Request) -> web.StreamResponse:
+    return _page("index.html")
+
+
+async def chat(request: web.Request) -> web.StreamResponse:
+    return _page("chat.html")
+
+
+def add_routes(app: web.Application) -> None:
+    app.router.add_get("/", index)
+    app.router.add_get("/chat", chat)
+    app.router.add_static("/static/", HERE / "static", show_index=False)
