@@ -71,8 +71,10 @@ def cmd_serve(args: argparse.Namespace) -> None:
 def cmd_analyze(args: argparse.Namespace) -> None:
     from rasa.core.agent import Agent
 
+    from bot.logs import configure_logging
     from bot.runtime import model_path
 
+    configure_logging("WARNING")
     settings = load_settings()
     agent = Agent.load(str(Path(args.model) if args.model else model_path(settings)))
 

@@ -28,5 +28,10 @@ def configure_logging(level: str | None = None) -> None:
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(level)
+    # Rasa's structlog events print parse data (customer text) at debug level to stdout
+    # unless configured; keep them at warning and above.
+    from rasa.utils.log_utils import configure_structlog
+
+    configure_structlog(max(logging.WARNING, logging.getLevelName(level) if isinstance(level, str) else level))
     for noisy in ("tensorflow", "absl", "matplotlib", "urllib3", "asyncio", "jieba", "aiohttp.access"):
         logging.getLogger(noisy).setLevel(logging.WARNING)

@@ -121,15 +121,17 @@ class HttpOrders:
         return None
 
     async def _fetch(self, order_id: str) -> OrderRecord | None:
-        async with aiohttp.ClientSession(timeout=self.timeout) as session:
-            async with session.get(f"{self.base_url}/orders/{order_id}") as response:
-                if response.status == 404:
-                    return None
-                if response.status >= 500:
-                    raise OrderApiError(f"status {response.status}")
-                if response.status != 200:
-                    return None
-                body = await response.json(content_type=None)
+        async with (
+            aiohttp.ClientSession(timeout=self.timeout) as session,
+            session.get(f"{self.base_url}/orders/{order_id}") as response,
+        ):
+            if response.status == 404:
+                return None
+            if response.status >= 500:
+                raise OrderApiError(f"status {response.status}")
+            if response.status != 200:
+                return None
+            body = await response.json(content_type=None)
         return OrderRecord(
             order_id=str(body["order_id"]),
             product=str(body["product"]),

@@ -12,6 +12,8 @@ from dataclasses import dataclass, field
 from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
 
+from dateutil.relativedelta import relativedelta
+
 from bot.knowledge import KnowledgeBase
 from bot.knowledge.models import Product
 
@@ -106,54 +108,74 @@ class RemedyEngine:
         return RemedyDecision(options, valid, note, wish_allowed)
 
     # --- legal windows ------------------------------------------------------------------
-    def _days_since(self, request: RemedyRequest) -> int:
+    @staticmethod
+    def _days_since_sale(request: RemedyRequest) -> int:
+        """三包 windows run from the sale (《部分商品修理更换退货责任规定》)."""
+        assert request.order is not None
+        return max(0, (request.today - request.order.purchased_on).days)
+
+    @staticmethod
+    def _days_since_receipt(request: RemedyRequest) -> int:
+        """七日无理由 and the quality-defect return run from receipt of the goods."""
         order = request.order
         assert order is not None
-        start = order.delivered_on if order.channel == "online" and order.delivered_on else order.purchased_on
+        start = order.delivered_on or order.purchased_on
         return max(0, (request.today - start).days)
+
+    @staticmethod
+    def _in_warranty(request: RemedyRequest, product: Product) -> bool:
+        assert request.order is not None
+        if product.warranty_months == 0:
+            return False
+        return request.today <= request.order.purchased_on + relativedelta(months=product.warranty_months)
 
     def _legal_options(self, request: RemedyRequest, product: Product) -> list[RemedyOption]:
         order = request.order
         assert order is not None
-        days = self._days_since(request)
         options: list[RemedyOption] = []
         if request.complaint_type in PRODUCT_COMPLAINTS:
-            options += self._fault_options(product, order, days)
-        options += self._no_reason_option(product, order, days)
+            options += self._fault_options(request, product, order)
+        options += self._no_reason_option(product, order, self._days_since_receipt(request))
         return options
 
-    def _opt(self, kind: str, reason: str, basis: str) -> RemedyOption:
-        return RemedyOption(kind, self.kb.remedy_label(kind), reason, basis)
+    def _opt(self, kind: str, reason: str, basis: str, label: str | None = None) -> RemedyOption:
+        return RemedyOption(kind, label or self.kb.remedy_label(kind), reason, basis)
 
-    def _fault_options(self, product: Product, order: OrderFacts, days: int) -> list[RemedyOption]:
+    def _paid_repair(self) -> RemedyOption:
+        label = self.kb.remedies.kinds["repair"].paid_label  # type: ignore[index]
+        return self._opt("repair", "已过保修期，我们可以为您安排优惠维修", "goodwill", label=label)
+
+    def _fault_options(self, request: RemedyRequest, product: Product, order: OrderFacts) -> list[RemedyOption]:
         sanbao = self.policies.sanbao
-        warranty_days = product.warranty_months * 30
+        in_warranty = self._in_warranty(request, product)
         if product.sanbao:
+            days = self._days_since_sale(request)
             if days <= sanbao.return_days:
                 why = f"购买{days}天内出现性能故障，可按三包规定任选退货、换货或维修"
                 return [self._opt(k, why, "sanbao_9") for k in ("return", "exchange", "repair")]
             if days <= sanbao.exchange_days:
                 why = f"购买{days}天，在{sanbao.exchange_days}天内出现性能故障，可按三包规定换货或维修"
                 return [self._opt(k, why, "sanbao_10") for k in ("exchange", "repair")]
-            if days <= warranty_days:
+            if in_warranty:
                 if order.repairs_done >= sanbao.repairs_before_exchange:
                     why = f"保修期内已维修{order.repairs_done}次仍有故障，可免费换同型号产品或退货"
                     return [self._opt(k, why, "sanbao_11") for k in ("exchange", "return")]
                 why = f"在{product.warranty_months}个月保修期内，可享受免费维修"
-                return [self._opt("repair", why, "sanbao_10")]
-            return [self._opt("repair", "已过保修期，我们可以为您安排优惠维修", "goodwill")]
+                return [self._opt("repair", why, "sanbao_warranty")]
+            return [self._paid_repair()]
         if product.food or product.category in ("food", "fresh"):
             return [self._opt("return", "食品质量问题，可为您办理退货退款", "cpl_24")]
+        days = self._days_since_receipt(request)
         if days <= self.policies.quality_defect_return_days:
             why = f"收货{days}天内发现质量问题，可以退货，来回运费由我们承担"
             options = [self._opt("return", why, "cpl_24")]
             options.append(self._opt("exchange", "也可以为您换一件新的", "cpl_24"))
-            if warranty_days:
+            if product.warranty_months:
                 options.append(self._opt("repair", "或为您安排免费维修", "cpl_24"))
             return options
-        if days <= warranty_days:
+        if in_warranty:
             return [self._opt("repair", f"在{product.warranty_months}个月保修期内，可享受免费维修", "cpl_24")]
-        return [self._opt("repair", "已过保修期，我们可以为您安排优惠维修", "goodwill")]
+        return [self._paid_repair()]
 
     def _no_reason_option(self, product: Product, order: OrderFacts, days: int) -> list[RemedyOption]:
         rule = self.policies.no_reason_return
@@ -229,8 +251,10 @@ class RemedyEngine:
             return True, "暂未关联订单，已按您的描述记录，核实订单后为您跟进"
         if product is None:
             return True, "订单商品已记录，我们会人工核实适用的政策"
-        days = self._days_since(request)
-        warranty_days = product.warranty_months * 30
-        if request.complaint_type in ("quality", "after_sales") and warranty_days and days > warranty_days:
+        if (
+            request.complaint_type in ("quality", "after_sales")
+            and product.warranty_months
+            and not self._in_warranty(request, product)
+        ):
             return True, f"订单已超出{product.warranty_months}个月保修期，我们依然为您提供优惠维修和补偿"
         return True, "订单信息核实无误，投诉成立"

@@ -25,7 +25,9 @@ from bot.storage.crypto import mask_personal_data
 log = logging.getLogger(__name__)
 
 MODEL_NAME = "qingting.tar.gz"
-FAULT_ENV = "QINGTING_FAULT_ACTIONS"  # fault injection for tests: actions that must raise
+# Fault injection (tests, drills): comma-separated `action` or `action@sender_prefix`;
+# the named action raises for every sender, or only for senders starting with the prefix.
+FAULT_ENV = "QINGTING_FAULT_ACTIONS"
 
 
 class InjectedFault(RuntimeError):
@@ -56,7 +58,7 @@ class InProcessActionEndpoint(EndpointConfig):
         action_call = kwargs.get("json") or {}
         name = action_call.get("next_action", "?")
         try:
-            if name in {a for a in os.environ.get(FAULT_ENV, "").split(",") if a}:
+            if _fault_injected(name, str((action_call.get("tracker") or {}).get("sender_id", ""))):
                 raise InjectedFault(f"injected fault in {name}")
             return await self.executor.run(action_call)
         except ActionExecutionRejection as exc:
@@ -75,6 +77,14 @@ class InProcessActionEndpoint(EndpointConfig):
         # The exception text may quote customer input: mask it before it reaches a log.
         log.error("action %s failed: %s: %s (at %s)", name, type(exc).__name__,
                   mask_personal_data(str(exc))[:200], where)
+
+
+def _fault_injected(action: str, sender_id: str) -> bool:
+    for spec in filter(None, os.environ.get(FAULT_ENV, "").split(",")):
+        name, _, prefix = spec.strip().partition("@")
+        if name == action and sender_id.startswith(prefix):
+            return True
+    return False
 
 
 def _polite_error_line() -> str:

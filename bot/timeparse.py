@@ -14,7 +14,10 @@ from zoneinfo import ZoneInfo
 
 CN_DIGITS = {"零": 0, "一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9}
 WEEKDAYS = {"一": 0, "二": 1, "三": 2, "四": 3, "五": 4, "六": 5, "日": 6, "天": 6}
-PERIOD_DEFAULT_HOUR = {"早上": 9, "上午": 10, "中午": 12, "下午": 15, "傍晚": 18, "晚上": 19}
+PERIOD_DEFAULT_HOUR = {
+    "早上": 9, "明早": 9, "上午": 10, "中午": 12, "下午": 15, "傍晚": 18, "晚上": 19, "今晚": 19, "明晚": 19,
+}
+EVENING = ("下午", "傍晚", "晚上", "今晚", "明晚")
 ANYTIME = re.compile(r"随时|都行|都可以|随便|任何时间|什么时候都")
 
 
@@ -42,7 +45,7 @@ class ParsedTime:
 
 def _day(text: str, now: datetime) -> datetime | None:
     today = now.replace(hour=0, minute=0, second=0, microsecond=0)
-    for word, offset in (("大后天", 3), ("后天", 2), ("明天", 1), ("明早", 1), ("今天", 0), ("今晚", 0)):
+    for word, offset in (("大后天", 3), ("后天", 2), ("明天", 1), ("明早", 1), ("明晚", 1), ("今天", 0), ("今晚", 0)):
         if word in text:
             return today + timedelta(days=offset)
     hit = re.search(NUM + r"\s*天(?:后|以后|之后)", text)
@@ -88,7 +91,7 @@ def _clock(text: str) -> time | None:
             return time(PERIOD_DEFAULT_HOUR[period], 0)
         else:
             return None
-    if period in ("下午", "傍晚", "晚上") and hour < 12:
+    if period in EVENING and hour < 12:
         hour += 12
     if period == "中午" and hour < 6:
         hour += 12
@@ -128,14 +131,15 @@ def parse_followup_time(
 ) -> ParsedTime | None:
     """Parse a follow-up time in the shop's time zone (`now` must be aware); None if unclear."""
     text = text.strip()
-    if ANYTIME.search(text):
-        days, clock = default_offer
-        when = (now + timedelta(days=days)).replace(
-            hour=_hm(clock).hour, minute=_hm(clock).minute, second=0, microsecond=0
-        )
-        return ParsedTime(when, False, anytime=True)
     day = _day(text, now)
     clock = _clock(text)
+    anytime = bool(ANYTIME.search(text))
+    if anytime and day is None and clock is None:
+        days, offer_clock = default_offer
+        when = (now + timedelta(days=days)).replace(
+            hour=_hm(offer_clock).hour, minute=_hm(offer_clock).minute, second=0, microsecond=0
+        )
+        return ParsedTime(when, False, anytime=True)
     if day is None and clock is None:
         return None
     if day is None:

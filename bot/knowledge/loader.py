@@ -113,14 +113,13 @@ class KnowledgeBase:
             flat[f"danger:{sub}"] = phrases
         return flat
 
-    def customer_texts(self) -> Iterator[tuple[str, str]]:
-        """Every text here that a customer or an agent may read, with where it comes from."""
+    def customer_texts(self) -> Iterator[tuple[str, str, str]]:
+        """Every text here a customer or an agent may read: (file key, field path, text)."""
         for key, info in self.complaint_types.types.items():
-            for line in info.empathy:
-                yield f"complaint_types.{key}.empathy", line
-            yield f"complaint_types.{key}.label", info.label
-            yield f"complaint_types.{key}.recorded", info.recorded
-        lang = self.language
+            for index, line in enumerate(info.empathy):
+                yield "complaint_types", f"types.{key}.empathy.{index}", line
+            yield "complaint_types", f"types.{key}.label", info.label
+            yield "complaint_types", f"types.{key}.recorded", info.recorded
         for field in (
             "listening",
             "vent_followup",
@@ -130,24 +129,24 @@ class KnowledgeBase:
             "long_message",
             "unsupported_media",
         ):
-            for line in getattr(lang, field):
-                yield f"language.{field}", line
-        for banned in lang.banned:
-            yield f"language.banned[{banned.phrase}].rewrite", banned.rewrite
-        for entry in self.faq.faq:
-            yield f"faq.{entry.id}.answer", entry.answer
+            for index, line in enumerate(getattr(self.language, field)):
+                yield "language", f"{field}.{index}", line
+        for index, banned in enumerate(self.language.banned):
+            yield "language", f"banned.{index}.rewrite", banned.rewrite
+        for index, entry in enumerate(self.faq.faq):
+            yield "faq", f"faq.{index}.answer", entry.answer
         for kind, info in self.remedies.kinds.items():
-            yield f"remedies.{kind}", f"{info.label}：{info.description}"
-        for form in self.remedies.compensation_forms:
-            yield f"remedies.compensation_forms.{form.id}", form.label
-        for step in self.agent_scripts.six_steps:
-            yield f"agent_scripts.six_steps.{step.step}", step.template
-        for reply in self.agent_scripts.canned:
-            yield f"agent_scripts.canned.{reply.id}", reply.text
-        for offer in self.service.followup_offers:
-            yield "service.followup_offers", offer.label
+            yield "remedies", f"kinds.{kind}", f"{info.label}：{info.description}"
+        for index, form in enumerate(self.remedies.compensation_forms):
+            yield "remedies", f"compensation_forms.{index}.label", form.label
+        for index, step in enumerate(self.agent_scripts.six_steps):
+            yield "agent_scripts", f"six_steps.{index}.template", step.template
+        for index, reply in enumerate(self.agent_scripts.canned):
+            yield "agent_scripts", f"canned.{index}.text", reply.text
+        for index, offer in enumerate(self.service.followup_offers):
+            yield "service", f"followup_offers.{index}.label", offer.label
         for ref_key, ref in self.policies.law_refs.items():
-            yield f"policies.law_refs.{ref_key}", ref
+            yield "policies", f"law_refs.{ref_key}", ref
 
 
 FILES: dict[str, tuple[str, type[BaseModel]]] = {
@@ -177,11 +176,12 @@ def _check_cross_references(kb: KnowledgeBase) -> None:
                 f"{path}: field 'orders.{index}.product': unknown product '{order.product}'"
             )
     banned = [b.phrase for b in kb.language.banned]
-    for where, text in kb.customer_texts():
+    for file_key, field_path, text in kb.customer_texts():
         hit = next((phrase for phrase in banned if phrase in text), None)
         if hit:
             raise KnowledgeBaseError(
-                f"{kb.directory}: field '{where}': contains the banned phrase '{hit}'"
+                f"{kb.directory / FILES[file_key][0]}: field '{field_path}': "
+                f"contains the banned phrase '{hit}'"
             )
 
 

@@ -109,6 +109,7 @@ class PoliciesFile(Strict):
 class RemedyKindInfo(Strict):
     label: Text
     description: Text
+    paid_label: Text | None = None  # e.g. repair after the warranty has passed
 
 
 class CompensationForm(Strict):
@@ -169,6 +170,8 @@ class LexiconsFile(Strict):
     danger: dict[str, list[Text]]
     ultimatum: list[Text]
     anger: list[Text]
+    # Words that contain a marker but mean something else (人工智能 holds 人工).
+    not_markers: list[Text] = []
 
 
 class FaqEntry(Strict):

@@ -1,9 +1,9 @@
-"""spaCy rule matchers over jieba tokens, built from the knowledge base.
+"""Lexicon matching built from the knowledge base.
 
-There is no real Chinese spaCy model on the package index, so we use `spacy.blank("zh")` with
-the jieba segmenter and PhraseMatchers whose patterns come from knowledge_base/ lexicons:
-products, escalation/insult/danger markers. Matching on tokens (not substrings) keeps
-"人工" from firing inside "人工智能" when jieba keeps the longer word whole.
+Products: a spaCy PhraseMatcher over the jieba tokens (there is no real Chinese spaCy model
+on the package index, so `spacy.blank("zh")` supplies the vocabulary and the tokens come from
+jieba); token matching keeps 水壶 from firing inside 电水壶. Markers (escalation, insult,
+danger…): substring matching with explicit exceptions, see `LexiconMatcher.markers`.
 """
 
 from __future__ import annotations
@@ -60,13 +60,10 @@ class LexiconMatcher:
         for word, product in kb.product_by_word.items():
             key = f"product|{product.name}"
             self._products.add(key, [self._doc(segment(word))])
-        self._markers = PhraseMatcher(self._nlp.vocab)
-        for label, phrases in kb.marker_lists().items():
-            self._markers.add(label, [self._doc(segment(p)) for p in phrases if p.strip()])
-        self._ascii_phrases = {
-            label: [p.lower() for p in phrases if p.isascii() and p.strip()]
-            for label, phrases in kb.marker_lists().items()
-        }
+        self._marker_phrases = [
+            (label, phrase.lower()) for label, phrases in kb.marker_lists().items() for phrase in phrases
+        ]
+        self._not_markers = [word.lower() for word in kb.lexicons.not_markers]
 
     def _doc(self, words: list[str]) -> Doc:
         return Doc(self._nlp.vocab, words=words, spaces=[False] * len(words))
@@ -106,24 +103,25 @@ class LexiconMatcher:
         return result
 
     def markers(self, text: str, tokens: list[tuple[str, int]] | None = None) -> list[Match]:
-        found = [
-            Match(label, text[start:end], text[start:end], start, end)
-            for label, start, end in self._matches(self._markers, text, tokens)
-        ]
-        # Short ASCII markers such as "sb" or digits such as "12315" may be glued to
-        # neighbouring characters by jieba; catch those by substring too.
-        return found + self._ascii_markers(text, {m.start for m in found})
+        """Escalation, insult, danger, anger… markers found in the text.
 
-    def _ascii_markers(self, text: str, seen_starts: set[int]) -> list[Match]:
-        extra: list[Match] = []
+        Markers are matched as substrings, not tokens: jieba keeps idioms such as 气死我了
+        whole, and a missed "着火" costs far more than a rare false alarm. Words listed in
+        `not_markers` (人工智能, 滚筒…) mask the markers they contain.
+        """
         lowered = text.lower()
-        for label, phrases in self._ascii_phrases.items():
-            for phrase in phrases:
-                for hit in re.finditer(re.escape(phrase), lowered):
-                    if hit.start() not in seen_starts:
-                        extra.append(Match(label, phrase, text[hit.start() : hit.end()], hit.start(), hit.end()))
-        return extra
-
+        masked = [False] * len(lowered)
+        for word in self._not_markers:
+            for hit in re.finditer(re.escape(word), lowered):
+                for index in range(hit.start(), hit.end()):
+                    masked[index] = True
+        found: list[Match] = []
+        for label, phrase in self._marker_phrases:
+            for hit in re.finditer(re.escape(phrase), lowered):
+                if all(masked[hit.start() : hit.end()]):
+                    continue
+                found.append(Match(label, phrase, text[hit.start() : hit.end()], hit.start(), hit.end()))
+        return found
 
 
 @functools.lru_cache(maxsize=2)

@@ -59,7 +59,12 @@ class EncryptedText(TypeDecorator):
 _PHONE = re.compile(r"(?<!\d)(1[3-9]\d)(\d{4})(\d{4})(?!\d)")
 _ID_CARD = re.compile(r"(?<!\d)(\d{6})\d{8}(\d{3}[\dXx])(?!\d)")
 _EMAIL = re.compile(r"([A-Za-z0-9._%+-])[A-Za-z0-9._%+-]*(@[A-Za-z0-9.-]+)")
-_ADDRESS = re.compile(r"([\u4e00-\u9fa5]{2,}(?:省|市|区|县))[\u4e00-\u9fa5\dA-Za-z\-号路街巷弄栋单元室楼]{2,}")
+# A street address: a place name, then a road/street/lane, then a number ("…路88号3栋").
+# Words such as 超市 or 小区 alone are no address and stay readable.
+_ADDRESS = re.compile(
+    r"([\u4e00-\u9fa5]{2,6}(?:省|市|区|县|镇))?([\u4e00-\u9fa5]{1,12}(?:路|街|大道|巷|弄|胡同))"
+    r"\s*\d+\s*号[\dA-Za-z\-栋幢单元室楼层号]*"
+)
 
 
 def mask_phone(phone: str) -> str:
@@ -71,4 +76,4 @@ def mask_personal_data(text: str) -> str:
     text = _PHONE.sub(lambda m: f"{m.group(1)}****{m.group(3)}", text)
     text = _ID_CARD.sub(lambda m: f"{m.group(1)}********{m.group(2)}", text)
     text = _EMAIL.sub(lambda m: f"{m.group(1)}***{m.group(2)}", text)
-    return _ADDRESS.sub(lambda m: f"{m.group(1)}***", text)
+    return _ADDRESS.sub(lambda m: f"{m.group(1) or ''}{m.group(2)}***", text)

@@ -1,7 +1,7 @@
 """initial records
 
 Revision ID: 0001
-Revises: 
+Revises:
 Create Date: 2026-11-23 11:29:51.115376
 """
 import sqlalchemy as sa

@@ -1,0 +1,105 @@
+"""Shared fixtures: one trained model and one real server for the whole test run."""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+import requests
+
+ROOT = Path(__file__).resolve().parent.parent
+VENV_BIN = Path(sys.executable).parent
+MODEL = ROOT / "models" / "qingting.tar.gz"
+STARTUP_SECONDS = 240
+
+# Senders with this prefix hit an injected crash in action_answer_policy (bot/runtime.py).
+FAULT_PREFIX = "fault-"
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def ensure_model() -> Path:
+    """Train once if there is no model (scripts/test.sh trains before pytest runs)."""
+    if not MODEL.exists():
+        subprocess.run([str(VENV_BIN / "qingting"), "train"], cwd=ROOT, check=True)
+    return MODEL
+
+
+class Server:
+    def __init__(self, base_url: str, var_dir: Path, log_path: Path, process: subprocess.Popen) -> None:
+        self.url = base_url
+        self.var_dir = var_dir
+        self.log_path = log_path
+        self.process = process
+
+    @property
+    def database_url(self) -> str:
+        return f"sqlite:///{self.var_dir / 'qingting.db'}"
+
+    def post(self, path: str, **kwargs) -> requests.Response:  # type: ignore[no-untyped-def]
+        return requests.post(self.url + path, timeout=60, **kwargs)
+
+    def get(self, path: str, **kwargs) -> requests.Response:  # type: ignore[no-untyped-def]
+        return requests.get(self.url + path, timeout=60, **kwargs)
+
+
+def start_server(var_dir: Path, extra_env: dict[str, str] | None = None) -> Server:
+    ensure_model()
+    port = free_port()
+    var_dir.mkdir(parents=True, exist_ok=True)
+    log_path = var_dir / "server.log"
+    env = {
+        **os.environ,
+        "QINGTING_PORT": str(port),
+        "QINGTING_VAR_DIR": str(var_dir),
+        "QINGTING_MODEL_DIR": str(MODEL.parent),
+        "RASA_TELEMETRY_ENABLED": "false",
+        "QINGTING_FAULT_ACTIONS": f"action_answer_policy@{FAULT_PREFIX}",
+        **(extra_env or {}),
+    }
+    env.pop("DATABASE_URL", None)
+    with log_path.open("wb") as log:
+        process = subprocess.Popen(
+            [str(VENV_BIN / "qingting"), "serve"], cwd=ROOT, env=env, stdout=log,
+            stderr=subprocess.STDOUT, start_new_session=True,
+        )
+    base = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + STARTUP_SECONDS
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"server exited early:\n{log_path.read_text(errors='replace')[-3000:]}")
+        try:
+            if requests.get(base + "/ready", timeout=2).status_code == 200:
+                return Server(base, var_dir, log_path, process)
+        except requests.RequestException:
+            pass
+        time.sleep(1)
+    stop_server(Server(base, var_dir, log_path, process))
+    raise RuntimeError("server did not become ready in time")
+
+
+def stop_server(server: Server) -> None:
+    if server.process.poll() is None:
+        os.killpg(server.process.pid, signal.SIGTERM)
+        try:
+            server.process.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            os.killpg(server.process.pid, signal.SIGKILL)
+
+
+@pytest.fixture(scope="session")
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
+    running = start_server(tmp_path_factory.mktemp("server") / "var")
+    yield running
+    stop_server(running)

@@ -1,0 +1,147 @@
+"""A customer chatting with the real server over the REST channel, for readable tests."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+
+import yaml
+from sqlalchemy import create_engine, text
+
+from tests.conftest import ROOT, Server
+
+
+@lru_cache(maxsize=1)
+def banned_phrases() -> list[str]:
+    data = yaml.safe_load((ROOT / "knowledge_base" / "language.yml").read_text(encoding="utf-8"))
+    return [entry["phrase"] for entry in data["banned"]]
+
+
+@lru_cache(maxsize=1)
+def kb_yaml(name: str) -> dict:
+    return yaml.safe_load((ROOT / "knowledge_base" / name).read_text(encoding="utf-8"))
+
+
+@lru_cache(maxsize=1)
+def domain_responses() -> dict[str, list[str]]:
+    domain = yaml.safe_load((ROOT / "domain.yml").read_text(encoding="utf-8"))
+    return {name: [v["text"] for v in variants] for name, variants in domain["responses"].items()}
+
+
+def empathy_lines(complaint_type: str) -> list[str]:
+    return yaml.safe_load((ROOT / "knowledge_base" / "complaint_types.yml").read_text(encoding="utf-8"))[
+        "types"
+    ][complaint_type]["empathy"]
+
+
+def language_lines(key: str) -> list[str]:
+    return yaml.safe_load((ROOT / "knowledge_base" / "language.yml").read_text(encoding="utf-8"))[key]
+
+
+@dataclass
+class Reply:
+    messages: list[dict] = field(default_factory=list)
+
+    @property
+    def texts(self) -> list[str]:
+        return [m["text"] for m in self.messages if m.get("text")]
+
+    @property
+    def text(self) -> str:
+        return "\n".join(self.texts)
+
+    @property
+    def buttons(self) -> list[dict]:
+        return [b for m in self.messages for b in m.get("buttons") or []]
+
+    @property
+    def button_titles(self) -> list[str]:
+        return [b["title"] for b in self.buttons]
+
+    @property
+    def silent(self) -> bool:
+        return not self.messages
+
+    def says(self, *fragments: str) -> bool:
+        return all(fragment in self.text for fragment in fragments)
+
+    def opens_with_empathy_for(self, complaint_type: str) -> bool:
+        lines = empathy_lines(complaint_type)
+        return bool(self.texts) and any(self.texts[0].startswith(line) for line in lines)
+
+    def is_one_of(self, response: str) -> bool:
+        return any(t in domain_responses()[response] for t in self.texts)
+
+    def asks_for_order_id(self) -> bool:
+        return self.is_one_of("utter_ask_order_id")
+
+    def asks_for_product(self) -> bool:
+        return self.is_one_of("utter_ask_product")
+
+    def offers_remedies(self) -> bool:
+        return "我们可以为您提供以下方案" in self.text or "我们优先为您安排" in self.text
+
+    def asks_for_followup_time(self) -> bool:
+        return "回访您一次" in self.text
+
+    def hands_off(self) -> bool:
+        return "资深同事" in self.text
+
+
+class Chat:
+    """One customer. `say` sends a message and returns what the bot answered."""
+
+    def __init__(self, server: Server, sender: str | None = None) -> None:
+        self.server = server
+        self.sender = sender or f"test-{uuid.uuid4().hex[:10]}"
+        self.last = Reply()
+
+    def say(self, message: str) -> Reply:
+        response = self.server.post("/webhooks/rest/webhook", json={"sender": self.sender, "message": message})
+        assert response.status_code == 200, response.text
+        self.last = Reply(response.json())
+        for line in self.last.texts:
+            hit = [p for p in banned_phrases() if p in line]
+            assert not hit, f"bot used banned phrasing {hit}: {line}"
+        return self.last
+
+    def click(self, title: str) -> Reply:
+        button = next(b for b in self.last.buttons if b["title"] == title)
+        return self.say(button["payload"])
+
+    # --- the records behind the conversation -------------------------------------------
+    def _query(self, sql: str) -> list[dict]:
+        engine = create_engine(self.server.database_url)
+        with engine.connect() as conn:
+            rows = conn.execute(text(sql), {"sender": self.sender}).mappings().all()
+        engine.dispose()
+        return [dict(r) for r in rows]
+
+    def complaints(self) -> list[dict]:
+        return self._query(
+            "SELECT c.* FROM complaints c JOIN conversations v ON v.id = c.conversation_id "
+            "WHERE v.sender_id = :sender ORDER BY c.created_at"
+        )
+
+    def handoffs(self) -> list[dict]:
+        return self._query(
+            "SELECT h.* FROM handoffs h JOIN conversations v ON v.id = h.conversation_id "
+            "WHERE v.sender_id = :sender ORDER BY h.created_at"
+        )
+
+    def follow_ups(self) -> list[dict]:
+        return self._query(
+            "SELECT f.* FROM follow_ups f JOIN conversations v ON v.id = f.conversation_id "
+            "WHERE v.sender_id = :sender ORDER BY f.created_at"
+        )
+
+
+def read_json_column(value):  # type: ignore[no-untyped-def]
+    import json
+
+    return json.loads(value) if isinstance(value, str) else value
+
+
+__all__ = ["Chat", "Reply", "Path", "read_json_column", "empathy_lines", "language_lines"]

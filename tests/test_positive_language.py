@@ -1,0 +1,123 @@
+"""No text the bot can send contains a banned negative phrasing (DOMAIN.md).
+
+Covers every response variant in domain.yml, every sentence built by bot/dialogue/texts.py
+(rendered with sample inputs for every branch), the remedy engine's reasons for every
+product and complaint type, and every customer-facing text of the knowledge base.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime, timedelta
+from decimal import Decimal
+from zoneinfo import ZoneInfo
+
+import pytest
+import yaml
+
+from bot.complaints import STATUS_LABELS, HandoffTicket, Progress
+from bot.dialogue import texts
+from bot.knowledge import load_knowledge_base
+from bot.remedy import OrderFacts, RemedyEngine, RemedyRequest
+from bot.severity import REASON_LABELS
+from tests.conftest import ROOT
+
+KB = load_knowledge_base()
+BANNED = [b.phrase for b in KB.language.banned]
+NOW = datetime(2026, 11, 23, 14, 0, tzinfo=ZoneInfo("Asia/Shanghai"))
+
+
+def assert_positive(text: str, where: str) -> None:
+    hits = [phrase for phrase in BANNED if phrase in text]
+    assert not hits, f"{where}: banned {hits} in {text!r}"
+
+
+def domain_texts() -> list[tuple[str, str]]:
+    domain = yaml.safe_load((ROOT / "domain.yml").read_text(encoding="utf-8"))
+    return [
+        (f"domain.yml:{name}[{i}]", variant["text"])
+        for name, variants in domain["responses"].items()
+        for i, variant in enumerate(variants)
+    ]
+
+
+def remedy_texts() -> list[tuple[str, str]]:
+    engine = RemedyEngine(KB)
+    today = date(2026, 11, 23)
+    found = []
+    for product in KB.products.products:
+        for complaint_type in KB.remedies.matrix:
+            for age in (1, 10, 100, 400, 2000):
+                for repairs in (0, 2):
+                    for channel in ("online", "store"):
+                        order = OrderFacts(product.name, Decimal("3999"), today - timedelta(days=age),
+                                           today - timedelta(days=max(0, age - 2)), channel, repairs)
+                        for wish in (None, "return", "compensation"):
+                            decision = engine.decide(RemedyRequest(complaint_type, order, wish, "vip", 3,
+                                                                   Decimal("800"), today))
+                            options = [o.as_dict() for o in decision.options]
+                            where = f"remedy:{product.name}/{complaint_type}/{age}d/{channel}"
+                            found.append((where, decision.validity_note))
+                            found.append((where, texts.remedy_menu(options, "退货退款", decision.wish_allowed)))
+                            found += [(where, texts.remedy_confirmed(o, 240)) for o in options]
+    decision = engine.decide(RemedyRequest("quality", None))
+    found.append(("remedy:no-order", decision.validity_note))
+    return found
+
+
+def builder_texts() -> list[tuple[str, str]]:
+    options = [{"kind": "return", "label": "退货退款", "reason": "七日内", "needs_approval": False},
+               {"kind": "compensation", "label": "补偿", "reason": "补偿", "needs_approval": True, "amount": "500"}]
+    found = [
+        ("recorded_summary", texts.recorded_summary(KB, t, "QT202611150001", "电水壶", "上周", "投诉成立"))
+        for t in KB.remedies.matrix
+    ]
+    found += [
+        ("remedy_unavailable", texts.remedy_unavailable("退货退款", options)),
+        ("remedy_reconsider", texts.remedy_reconsider(1)),
+        ("remedy_reconsider", texts.remedy_reconsider(2)),
+        ("ask_followup", texts.ask_followup()),
+        ("followup_unclear", texts.followup_unclear(["明天上午10点"])),
+        ("followup_moved", texts.followup_moved("明天上午09:00")),
+        ("followup_declined", texts.followup_declined("TS20261123-0001")),
+        ("order_not_matched", texts.order_not_matched()),
+        ("order_recorded_without", texts.order_recorded_without()),
+        ("policy_answer", texts.policy_answer(None, ["三包政策"])),
+        ("noted", texts.noted(True)),
+        ("noted", texts.noted(False)),
+        ("progress", texts.progress_text(None, NOW)),
+    ]
+    for channel in [*texts.CHANNEL_NAMES, "unknown"]:
+        found.append(("followup_booked", texts.followup_booked("明天上午10:00", channel, "TS20261123-0001")))
+    for status in STATUS_LABELS:
+        for approval in (None, "pending"):
+            progress = Progress("TS20261123-0001", "产品质量", status, STATUS_LABELS[status], "补偿", approval,
+                                NOW + timedelta(days=1), "queued")
+            found.append(("progress", texts.progress_text(progress, NOW)))
+    for on_duty in (True, False):
+        ticket = HandoffTicket("h1", 3, 15, on_duty, None if on_duty else NOW + timedelta(hours=12))
+        for reasons in [[r] for r in REASON_LABELS]:
+            for phone in (None, "138****0000"):
+                found.append(("handoff", texts.handoff_text(ticket, reasons, "明天上午09:00", phone)))
+    return found
+
+
+def kb_texts() -> list[tuple[str, str]]:
+    return [(f"{file_key}.yml:{path}", text) for file_key, path, text in KB.customer_texts()]
+
+
+ALL_TEXTS = domain_texts() + builder_texts() + kb_texts()
+
+
+@pytest.mark.parametrize(("where", "text"), ALL_TEXTS, ids=[w for w, _ in ALL_TEXTS])
+def test_text_is_positive(where: str, text: str) -> None:
+    assert_positive(text, where)
+
+
+def test_every_remedy_text_is_positive() -> None:
+    for where, text in remedy_texts():
+        assert_positive(text, where)
+
+
+def test_the_checker_catches_a_banned_phrase() -> None:
+    with pytest.raises(AssertionError):
+        assert_positive("这个我们做不到", "sample")
