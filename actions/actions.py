@@ -7,7 +7,7 @@ from datetime import datetime
 from typing import Any
 
 from rasa_sdk import Action, FormValidationAction, Tracker
-from rasa_sdk.events import ActiveLoop, ConversationPaused, EventType, SlotSet
+from rasa_sdk.events import ActiveLoop, ConversationPaused, EventType, FollowupAction, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
@@ -63,39 +63,47 @@ def _in_flow(tracker: Tracker) -> bool:
     return tracker.get_slot("stage") in ("facts", "remedy", "followup")
 
 
-class ActionAcknowledgeComplaint(Action):
+async def open_complaint(
+    dispatcher: CollectingDispatcher, tracker: Tracker, complaint_type: str
+) -> list[EventType]:
     """Empathy fitted to the complaint type, and the complaint recorded — before any question."""
+    s = svc()
+    sig = signal(tracker)
+    facts = _facts(tracker)
+    phone = entity(tracker, "phone")
+    if phone:
+        facts["phone"] = await s.complaints.attach_customer_phone(tracker.sender_id, channel_of(tracker), phone)
+    if was_truncated(tracker):
+        dispatcher.utter_message(text=random.choice(s.kb.language.long_message))
+    complaint_id = tracker.get_slot("complaint_id")
+    events: list[EventType] = [SlotSet("complaint_type", complaint_type)]
+    if complaint_id and _in_flow(tracker):
+        await s.complaints.add_facts(complaint_id, latest_text(tracker), facts, sig.get("severity"))
+        dispatcher.utter_message(text=random.choice(s.kb.empathy_lines(complaint_type)) + "这一点我也补充记录下来了。")
+        return events
+    ref = await s.complaints.open_complaint(
+        tracker.sender_id, channel_of(tracker), complaint_type, latest_text(tracker),
+        int(sig.get("severity") or 1), facts,
+    )
+    dispatcher.utter_message(text=random.choice(s.kb.empathy_lines(complaint_type)))
+    return events + [
+        SlotSet("complaint_id", ref.id),
+        SlotSet("stage", "facts"),
+        SlotSet("remedy_rejections", 0),
+        SlotSet("order_attempts", 0),
+    ]
 
+
+def _names_a_product(tracker: Tracker) -> bool:
+    return entity(tracker, "product") is not None
+
+
+class ActionAcknowledgeComplaint(Action):
     def name(self) -> str:
         return "action_acknowledge_complaint"
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
-        s = svc()
-        sig = signal(tracker)
-        complaint_type = _complaint_type(tracker)
-        facts = _facts(tracker)
-        phone = entity(tracker, "phone")
-        if phone:
-            facts["phone"] = await s.complaints.attach_customer_phone(tracker.sender_id, channel_of(tracker), phone)
-        if was_truncated(tracker):
-            dispatcher.utter_message(text=random.choice(s.kb.language.long_message))
-        complaint_id = tracker.get_slot("complaint_id")
-        events: list[EventType] = [SlotSet("complaint_type", complaint_type)]
-        if complaint_id and _in_flow(tracker):
-            await s.complaints.add_facts(complaint_id, latest_text(tracker), facts, sig.get("severity"))
-            dispatcher.utter_message(text=random.choice(s.kb.empathy_lines(complaint_type)) + "这一点我也补充记录下来了。")
-            return events
-        ref = await s.complaints.open_complaint(
-            tracker.sender_id, channel_of(tracker), complaint_type, latest_text(tracker),
-            int(sig.get("severity") or 1), facts,
-        )
-        dispatcher.utter_message(text=random.choice(s.kb.empathy_lines(complaint_type)))
-        return events + [
-            SlotSet("complaint_id", ref.id),
-            SlotSet("stage", "facts"),
-            SlotSet("remedy_rejections", 0),
-            SlotSet("order_attempts", 0),
-        ]
+        return await open_complaint(dispatcher, tracker, _complaint_type(tracker))
 
 
 class ActionAcknowledgeVent(Action):
@@ -372,6 +380,9 @@ class ActionNoteInform(Action):
         if phone:
             facts["phone"] = await s.complaints.attach_customer_phone(tracker.sender_id, channel_of(tracker), phone)
         open_case = bool(complaint_id) and tracker.get_slot("stage") != "closed"
+        if not _in_flow(tracker) and _names_a_product(tracker):
+            # "我的电水壶坏了" read as a bare fact: it is a complaint about that product.
+            return await open_complaint(dispatcher, tracker, "quality") + [FollowupAction("complaint_form")]
         if open_case:
             await s.complaints.add_facts(complaint_id, latest_text(tracker), facts)
         dispatcher.utter_message(text=texts.noted(open_case))
@@ -383,6 +394,9 @@ class ActionFallback(Action):
         return "action_fallback"
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
+        if not _in_flow(tracker) and _names_a_product(tracker) and not tracker.active_loop_name:
+            # Unsure of the intent, sure of the product: treat it as a complaint about it.
+            return await open_complaint(dispatcher, tracker, "quality") + [FollowupAction("complaint_form")]
         dispatcher.utter_message(text=random.choice(svc().kb.language.fallback))
         return []
 

@@ -153,7 +153,14 @@ def main(argv: list[str] | None = None) -> None:
     seed = sub.add_parser("seed", help="create the schema and the demo orders")
     seed.set_defaults(func=cmd_seed)
     args = parser.parse_args(argv)
-    args.func(args)
+    from bot.knowledge import KnowledgeBaseError
+
+    try:
+        args.func(args)
+    except KnowledgeBaseError as exc:
+        # A broken knowledge base stops the start with the file and the field, no traceback.
+        print(f"knowledge base error: {exc}", file=sys.stderr)
+        raise SystemExit(2) from None
 
 
 if __name__ == "__main__":

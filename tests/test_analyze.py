@@ -19,7 +19,7 @@ def analyze(lines: list[str]) -> list[dict]:
 
 def test_analyze_reports_intent_entities_severity_and_reasons() -> None:
     kettle, threat, blank, traditional = analyze(
-        ["我的电水壶坏了 订单QT202611150003", "再不解决我就去12315投诉还要发微博", "", "我買的洗衣機漏水了"]
+        ["我上周买的电水壶用了三天就不加热了 订单QT202611150003", "再不解决我就去12315投诉还要发微博", "", "我買的洗衣機漏水了"]
     )
     assert set(kettle) == {"text", "intent", "confidence", "entities", "severity", "handoff", "reasons"}
     assert kettle["intent"] == "complain_quality"

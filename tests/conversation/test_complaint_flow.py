@@ -206,3 +206,10 @@ def test_greeting_thanks_and_goodbye(customer: Chat) -> None:
     assert customer.say("你好").is_one_of("utter_greet")
     assert customer.say("谢谢").is_one_of("utter_youre_welcome")
     assert customer.say("再见").is_one_of("utter_goodbye")
+
+
+@pytest.mark.parametrize("message", ["我的电水壶坏了", "手机坏了", "电水壶"])
+def test_a_bare_product_problem_starts_the_complaint(customer: Chat, message: str) -> None:
+    bot = customer.say(message)
+    assert bot.opens_with_empathy_for("quality")
+    assert bot.asks_for_order_id()
