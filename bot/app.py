@@ -45,6 +45,11 @@ async def _ready(request: web.Request) -> web.Response:
     return web.json_response({"ready": ready}, status=200 if ready else 503)
 
 
+async def _warm_up(app: web.Application) -> None:
+    """Run the NLU graph once so the first customer does not pay TensorFlow's tracing."""
+    await app[AGENT].parse_message("你好")
+
+
 def create_app(settings: Settings, agent=None) -> web.Application:  # type: ignore[no-untyped-def]
     """Build the app; `agent` may be passed in by tests that already loaded one."""
     app = web.Application(middlewares=[polite_errors], client_max_size=2 * 1024 * 1024)
@@ -58,4 +63,5 @@ def create_app(settings: Settings, agent=None) -> web.Application:  # type: igno
     for channel in CHANNELS:
         channel.add_routes(app)
     pages.add_routes(app)
+    app.on_startup.append(_warm_up)
     return app
