@@ -42,7 +42,3 @@ class Gateway:
         )
         await self.agent.handle_message(message)
         return collector.messages
-
-    async def is_paused(self, sender_id: str) -> bool:
-        tracker = await self.agent.tracker_store.retrieve(sender_id)
-        return bool(tracker and tracker.is_paused())

@@ -7,7 +7,6 @@ Every path defaults to the project checkout so `qingting serve` works from a fre
 from __future__ import annotations
 
 import os
-import secrets
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -66,10 +65,6 @@ class Settings:
             key_file.write_bytes(Fernet.generate_key())
             key_file.chmod(0o600)
         return key_file.read_bytes().strip()
-
-    def session_secret(self) -> bytes:
-        value = os.environ.get("QINGTING_SESSION_SECRET")
-        return value.encode() if value else secrets.token_bytes(32)
 
 
 def load_settings() -> Settings:

@@ -4,9 +4,14 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 find_python310() {
-  for candidate in "${QINGTING_PYTHON:-}" python3.10 "$HOME/.pyenv/versions/3.10.13/bin/python" \
-      $(ls -d "$HOME"/.pyenv/versions/3.10.*/bin/python 2>/dev/null) /usr/bin/python3.10; do
-    [ -n "$candidate" ] && command -v "$candidate" >/dev/null 2>&1 && { echo "$candidate"; return; }
+  # A candidate counts only if it really runs as 3.10 (a pyenv shim may exist and fail).
+  for candidate in "${QINGTING_PYTHON:-}" "$HOME/.pyenv/versions/3.10.13/bin/python" \
+      $(ls -d "$HOME"/.pyenv/versions/3.10.*/bin/python 2>/dev/null) python3.10 /usr/bin/python3.10; do
+    [ -n "$candidate" ] || continue
+    if "$candidate" -c 'import sys; sys.exit(sys.version_info[:2] != (3, 10))' >/dev/null 2>&1; then
+      echo "$candidate"
+      return
+    fi
   done
   return 1
 }

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import functools
-import random
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -74,9 +73,6 @@ class KnowledgeBase:
 
     def empathy_lines(self, complaint_type: str) -> list[str]:
         return list(self.complaint_types.types[complaint_type].empathy)  # type: ignore[index]
-
-    def pick(self, lines: list[str], rng: random.Random | None = None) -> str:
-        return (rng or random).choice(lines)
 
     def goodwill_cap(self, tier: str, severity: int) -> int:
         return self.policies.goodwill_caps[tier][severity]  # type: ignore[index]

@@ -104,16 +104,8 @@ class KnowledgeBaseJiebaTokenizer(JiebaTokenizer):
         return kept
 
 
-def _tokens_of(message: Message) -> list[tuple[str, int]] | None:
-    tokens = message.get(TOKENS_NAMES[TEXT])
-    if not tokens:
-        return None
-    return [(token.text, token.start) for token in tokens]
-
-
-@DefaultV1Recipe.register([DefaultV1Recipe.ComponentType.ENTITY_EXTRACTOR], is_trainable=False)
-class KnowledgeBaseEntityExtractor(GraphComponent, EntityExtractorMixin):
-    """Products (spaCy PhraseMatcher over the jieba tokens), amounts and dates."""
+class _StatelessComponent(GraphComponent):
+    """A rule component: nothing to configure, train or persist."""
 
     @classmethod
     def create(
@@ -122,8 +114,20 @@ class KnowledgeBaseEntityExtractor(GraphComponent, EntityExtractorMixin):
         model_storage: ModelStorage,
         resource: Resource,
         execution_context: ExecutionContext,
-    ) -> KnowledgeBaseEntityExtractor:
+    ) -> _StatelessComponent:
         return cls()
+
+
+def _tokens_of(message: Message) -> list[tuple[str, int]] | None:
+    tokens = message.get(TOKENS_NAMES[TEXT])
+    if not tokens:
+        return None
+    return [(token.text, token.start) for token in tokens]
+
+
+@DefaultV1Recipe.register([DefaultV1Recipe.ComponentType.ENTITY_EXTRACTOR], is_trainable=False)
+class KnowledgeBaseEntityExtractor(_StatelessComponent, EntityExtractorMixin):
+    """Products (spaCy PhraseMatcher over the jieba tokens), amounts and dates."""
 
     def process(self, messages: list[Message]) -> list[Message]:
         matcher = lexicon_matcher()
@@ -144,18 +148,8 @@ class KnowledgeBaseEntityExtractor(GraphComponent, EntityExtractorMixin):
 
 
 @DefaultV1Recipe.register([DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER], is_trainable=False)
-class HandoffSignalAnnotator(GraphComponent):
+class HandoffSignalAnnotator(_StatelessComponent):
     """Adds the single-message handoff view (severity, handoff, reasons) to the parse data."""
-
-    @classmethod
-    def create(
-        cls,
-        config: dict[str, Any],
-        model_storage: ModelStorage,
-        resource: Resource,
-        execution_context: ExecutionContext,
-    ) -> HandoffSignalAnnotator:
-        return cls()
 
     def process(self, messages: list[Message]) -> list[Message]:
         matcher = lexicon_matcher()
