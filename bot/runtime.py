@@ -146,7 +146,17 @@ def install_speedups() -> None:
         Event.resolve_by_type = staticmethod(_resolve_by_type)  # type: ignore[method-assign]
 
 
+def encrypt_tracker_events() -> None:
+    """Store Rasa's event data encrypted at rest (the column holds customer text)."""
+    from bot.storage.crypto import EncryptedJSONText
+
+    column = SQLTrackerStore.SQLEvent.__table__.c.data
+    if not isinstance(column.type, EncryptedJSONText):
+        column.type = EncryptedJSONText()
+
+
 def tracker_store_for(settings: Settings) -> SQLTrackerStore:
+    encrypt_tracker_events()
     url = make_url(settings.database_url)
     if url.drivername.startswith("sqlite"):
         return SQLTrackerStore(dialect="sqlite", db=url.database)
