@@ -17,7 +17,16 @@ from bot.web import pages
 
 log = logging.getLogger(__name__)
 
-CHANNELS = [RestChannel()]
+def channels() -> list:  # type: ignore[type-arg]
+    """The REST channel always; WeChat when credentials.yml has a `wechat` section."""
+    from bot.channels.wechat import WeChatChannel
+    from bot.credentials import load_credentials
+
+    found = [RestChannel()]
+    wechat = load_credentials("wechat")
+    if wechat:
+        found.append(WeChatChannel(wechat))
+    return found
 
 
 @web.middleware
@@ -60,7 +69,7 @@ def create_app(settings: Settings, agent=None) -> web.Application:  # type: igno
     app[GATEWAY] = Gateway(app[AGENT], app[SERVICES].kb)
     app.router.add_get("/health", _health)
     app.router.add_get("/ready", _ready)
-    for channel in CHANNELS:
+    for channel in channels():
         channel.add_routes(app)
     pages.add_routes(app)
     app.on_startup.append(_warm_up)

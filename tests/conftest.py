@@ -13,6 +13,9 @@ from pathlib import Path
 
 import pytest
 import requests
+import yaml
+
+from tests.wechat_standin import WeChatApiStandIn
 
 ROOT = Path(__file__).resolve().parent.parent
 VENV_BIN = Path(sys.executable).parent
@@ -21,6 +24,15 @@ STARTUP_SECONDS = 240
 
 # Senders with this prefix hit an injected crash in action_answer_policy (bot/runtime.py).
 FAULT_PREFIX = "fault-"
+# WeChat users whose openid starts with this take 6 s per turn (bot/channels/wechat.py).
+SLOW_OPENID_PREFIX = "slow-"
+
+WECHAT = {
+    "token": "qingting-test-token",
+    "app_id": "wx1234567890abcdef",
+    "app_secret": "test-secret",
+    "encoding_aes_key": "abcdefghijklmnopqrstuvwxyz0123456789ABCDEFG",
+}
 
 
 def free_port() -> int:
@@ -99,7 +111,22 @@ def stop_server(server: Server) -> None:
 
 
 @pytest.fixture(scope="session")
-def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
-    running = start_server(tmp_path_factory.mktemp("server") / "var")
+def wechat_api() -> Iterator[WeChatApiStandIn]:
+    standin = WeChatApiStandIn(WECHAT["app_id"], WECHAT["app_secret"])
+    standin.start()
+    yield standin
+    standin.stop()
+
+
+@pytest.fixture(scope="session")
+def server(tmp_path_factory: pytest.TempPathFactory, wechat_api: WeChatApiStandIn) -> Iterator[Server]:
+    var_dir = tmp_path_factory.mktemp("server") / "var"
+    var_dir.mkdir(parents=True)
+    credentials = var_dir / "credentials.yml"
+    credentials.write_text(yaml.safe_dump({"wechat": {**WECHAT, "api_base": wechat_api.url}}))
+    running = start_server(var_dir, {
+        "QINGTING_CREDENTIALS": str(credentials),
+        "QINGTING_FAULT_SLOW_SENDERS": SLOW_OPENID_PREFIX,
+    })
     yield running
     stop_server(running)

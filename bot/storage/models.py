@@ -131,3 +131,18 @@ class ComplaintCounter(Base):
     day = Column(String(8), primary_key=True)
     value = Column(Integer, nullable=False, default=0)
     __table_args__ = (UniqueConstraint("day"),)
+
+
+class WeChatInbox(Base):
+    """Every WeChat push seen, keyed by MsgId (or FromUserName+CreateTime for events).
+
+    The unique key makes a retried push a no-op across processes; received_at per openid
+    gives the 48-hour customer-service window.
+    """
+
+    __tablename__ = "wechat_inbox"
+    dedupe_key = Column(String(128), primary_key=True)
+    openid = Column(String(64), nullable=False, index=True)
+    received_at = Column(DateTime, nullable=False, default=utcnow)
+    state = Column(String(16), nullable=False, default="processing")  # processing/replied/sent/failed
+    reply = Column(Text, nullable=True)

@@ -1,0 +1,268 @@
+"""WeChat Official Account (公众号) callback at /webhooks/wechat/webhook.
+
+- GET: URL verification (signature over token/timestamp/nonce, echo `echostr`).
+- POST: plain or safe mode (AES, `msg_signature`); XML checked with defusedxml (no DTDs,
+  no entities) before wechatpy parses it.
+- WeChat waits 5 s, then retries up to three times: every push is recorded once by MsgId
+  (FromUserName+CreateTime for events); a retry never runs the bot again.
+- Replies within the deadline go back passively; anything later (a slow turn) goes through
+  the customer-service message API, inside the 48-hour window.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import logging
+import os
+import random
+import time
+from datetime import timedelta
+from typing import Any
+
+from aiohttp import web
+from defusedxml import ElementTree as SafeET
+from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
+from wechatpy import parse_message
+from wechatpy.crypto import WeChatCrypto
+from wechatpy.exceptions import InvalidAppIdException, InvalidSignatureException
+from wechatpy.replies import TextReply
+from wechatpy.utils import check_signature
+
+from bot.appkeys import GATEWAY, SERVICES
+from bot.channels.base import Channel
+from bot.channels.wechat_api import WeChatApi
+from bot.storage import models as m
+from bot.storage.db import session_scope
+
+log = logging.getLogger(__name__)
+
+MAX_BODY_BYTES = 64 * 1024
+MAX_CLOCK_SKEW = 600  # seconds; older pushes are replays
+PASSIVE_LIMIT = 600  # characters that fit one passive text reply (2048 bytes)
+WINDOW = timedelta(hours=48)
+SLOW_ENV = "QINGTING_FAULT_SLOW_SENDERS"  # fault injection: openid prefix whose turns take 6 s
+
+WELCOME = "感谢关注倾听客服！遇到商品质量、服务、账单、配送或售后方面的问题，直接发消息告诉我，我马上帮您处理。"
+MENU = {"COMPLAIN": "我要投诉", "我要投诉": "我要投诉", "PROGRESS": "我的投诉处理得怎么样了", "查询进度": "我的投诉处理得怎么样了"}
+IMAGE_RECEIVED = "照片已经收到，谢谢您！请再用文字简单说说遇到的情况，我马上为您记录处理。"
+LOCATION_RECEIVED = "位置已经收到，谢谢您！请用文字说说遇到的情况，我来帮您处理。"
+
+
+def render(replies: list[dict[str, Any]]) -> str:
+    """Bot messages as one WeChat text: buttons become options the customer can type."""
+    parts: list[str] = []
+    for reply in replies:
+        if reply.get("text"):
+            parts.append(reply["text"])
+        titles = [b["title"] for b in reply.get("buttons") or []]
+        if titles:
+            parts.append("您可以直接回复：" + " / ".join(titles))
+    return "\n\n".join(parts)
+
+
+class WeChatChannel(Channel):
+    name = "wechat"
+
+    def __init__(self, config: dict[str, Any]) -> None:
+        self.token = str(config["token"])
+        self.app_id = str(config["app_id"])
+        aes_key = config.get("encoding_aes_key")
+        self.crypto = WeChatCrypto(self.token, str(aes_key), self.app_id) if aes_key else None
+        self.api = WeChatApi(self.app_id, str(config["app_secret"]),
+                             str(config.get("api_base") or "https://api.weixin.qq.com"))
+        self.deadline = float(config.get("reply_deadline_seconds") or 4.5)
+        self._inflight: dict[str, asyncio.Task] = {}
+
+    def add_routes(self, app: web.Application) -> None:
+        app.router.add_get("/webhooks/wechat/webhook", self.verify)
+        app.router.add_post("/webhooks/wechat/webhook", self.receive)
+
+    # --- verification ----------------------------------------------------------------------
+    def _signed(self, query: Any) -> bool:
+        try:
+            check_signature(self.token, query.get("signature", ""), query.get("timestamp", ""),
+                            query.get("nonce", ""))
+        except InvalidSignatureException:
+            return False
+        return True
+
+    async def verify(self, request: web.Request) -> web.Response:
+        if not self._signed(request.query):
+            return web.Response(status=403, text="invalid signature")
+        return web.Response(text=request.query.get("echostr", ""))
+
+    # --- inbound -----------------------------------------------------------------------------
+    async def receive(self, request: web.Request) -> web.Response:
+        query = request.query
+        if request.content_length and request.content_length > MAX_BODY_BYTES:
+            return web.Response(status=413, text="too large")
+        body = await request.read()
+        safe_mode = query.get("encrypt_type") == "aes"
+        try:
+            xml = self._open(body, query, safe_mode)
+        except (InvalidSignatureException, InvalidAppIdException):
+            return web.Response(status=403, text="invalid signature")
+        except ValueError:
+            return web.Response(status=400, text="malformed message")
+        if not self._fresh(query.get("timestamp", "")):
+            return web.Response(status=403, text="stale timestamp")
+        try:
+            SafeET.fromstring(xml)  # refuses DTDs, entity expansion and external entities
+            message = parse_message(xml)
+        except Exception:  # noqa: BLE001 — any malformed XML is answered the same way
+            return web.Response(status=400, text="malformed message")
+        if message is None or not getattr(message, "source", None):
+            return web.Response(status=400, text="malformed message")
+        content = await self._reply_for(request.app, message)
+        if not content:
+            return web.Response(text="success")
+        reply = TextReply(message=message, content=content).render()
+        if safe_mode and self.crypto is not None:
+            reply = self.crypto.encrypt_message(reply, query.get("nonce", ""), query.get("timestamp"))
+        return web.Response(text=reply, content_type="application/xml")
+
+    def _open(self, body: bytes, query: Any, safe_mode: bool) -> str:
+        if safe_mode:
+            if self.crypto is None:
+                raise InvalidSignatureException()
+            try:
+                return self.crypto.decrypt_message(body, query.get("msg_signature", ""),
+                                                   query.get("timestamp", ""), query.get("nonce", ""))
+            except (InvalidSignatureException, InvalidAppIdException):
+                raise
+            except Exception as exc:  # noqa: BLE001 — broken ciphertext or XML envelope
+                raise ValueError("cannot decrypt") from exc
+        if not self._signed(query):
+            raise InvalidSignatureException()
+        try:
+            return body.decode("utf-8")
+        except UnicodeDecodeError as exc:
+            raise ValueError("not utf-8") from exc
+
+    @staticmethod
+    def _fresh(timestamp: str) -> bool:
+        try:
+            return abs(time.time() - int(timestamp)) <= MAX_CLOCK_SKEW
+        except ValueError:
+            return False
+
+    # --- one push, once ----------------------------------------------------------------------
+    @staticmethod
+    def dedupe_key(message: Any) -> str:
+        msg_id = getattr(message, "id", None)
+        if msg_id:
+            return f"msg:{msg_id}"
+        raw = f"{message.source}:{message.create_time.timestamp() if hasattr(message.create_time, 'timestamp') else message.create_time}"
+        return "evt:" + hashlib.sha1(raw.encode()).hexdigest()
+
+    async def _reply_for(self, app: web.Application, message: Any) -> str:
+        key = self.dedupe_key(message)
+        url = app[SERVICES].settings.database_url
+        first = await asyncio.to_thread(self._record, url, key, message.source)
+        if not first:
+            return await asyncio.to_thread(self._stored_reply, url, key)
+        task = asyncio.create_task(self._answer(app, message))
+        self._inflight[key] = task
+        try:
+            content = await asyncio.wait_for(asyncio.shield(task), timeout=self.deadline)
+        except asyncio.TimeoutError:
+            # Too slow for WeChat's 5 s: acknowledge now, deliver through the API when ready.
+            task.add_done_callback(lambda t: asyncio.ensure_future(self._deliver_later(url, key, message.source, t)))
+            return ""
+        self._inflight.pop(key, None)
+        if len(content) > PASSIVE_LIMIT:
+            asyncio.ensure_future(self._send_chunks(url, key, message.source, content))
+            return ""
+        await asyncio.to_thread(self._set_state, url, key, "replied", content)
+        return content
+
+    @staticmethod
+    def _record(url: str, key: str, openid: str) -> bool:
+        try:
+            with session_scope(url) as session:
+                session.add(m.WeChatInbox(dedupe_key=key, openid=openid))
+            return True
+        except IntegrityError:
+            return False
+
+    @staticmethod
+    def _stored_reply(url: str, key: str) -> str:
+        """A retry: the same passive reply if we gave one (WeChat did not get it), else nothing."""
+        with session_scope(url) as session:
+            row = session.get(m.WeChatInbox, key)
+            return row.reply if row is not None and row.state == "replied" and row.reply else ""
+
+    @staticmethod
+    def _set_state(url: str, key: str, state: str, reply: str | None = None) -> None:
+        with session_scope(url) as session:
+            row = session.get(m.WeChatInbox, key)
+            if row is not None:
+                row.state = state
+                row.reply = reply
+
+    @staticmethod
+    def _inside_window(url: str, openid: str) -> bool:
+        with session_scope(url) as session:
+            last = session.execute(
+                select(func.max(m.WeChatInbox.received_at)).where(m.WeChatInbox.openid == openid)
+            ).scalar_one_or_none()
+        return last is not None and m.utcnow() - last <= WINDOW
+
+    async def _deliver_later(self, url: str, key: str, openid: str, task: asyncio.Task) -> None:
+        self._inflight.pop(key, None)
+        if task.cancelled() or task.exception() is not None:
+            await asyncio.to_thread(self._set_state, url, key, "failed")
+            return
+        await self._send_chunks(url, key, openid, task.result())
+
+    async def _send_chunks(self, url: str, key: str, openid: str, content: str) -> None:
+        if not content:
+            await asyncio.to_thread(self._set_state, url, key, "sent")
+            return
+        if not await asyncio.to_thread(self._inside_window, url, openid):
+            await asyncio.to_thread(self._set_state, url, key, "window_passed", content)
+            return
+        ok = True
+        for start in range(0, len(content), PASSIVE_LIMIT):
+            result = await self.api.send_text(openid, content[start : start + PASSIVE_LIMIT])
+            ok = ok and result.ok
+        await asyncio.to_thread(self._set_state, url, key, "sent" if ok else "failed", content)
+
+    async def send_text(self, database_url: str, openid: str, content: str) -> bool:
+        """Deliver a message the customer did not just ask for (agent replies, follow-ups)."""
+        if not await asyncio.to_thread(self._inside_window, database_url, openid):
+            return False
+        return (await self.api.send_text(openid, content)).ok
+
+    # --- what each kind of push gets -------------------------------------------------------
+    async def _answer(self, app: web.Application, message: Any) -> str:
+        kb = app[SERVICES].kb
+        kind = message.type
+        text: str | None = None
+        if kind == "text":
+            text = message.content
+        elif kind == "voice":
+            text = getattr(message, "recognition", None)
+            if not text:
+                return random.choice(kb.language.unsupported_media)
+        elif kind == "image":
+            return IMAGE_RECEIVED
+        elif kind == "location":
+            return LOCATION_RECEIVED
+        elif kind == "event":
+            event = getattr(message, "event", "")
+            if event == "subscribe":
+                return WELCOME
+            if event == "click":
+                text = MENU.get(getattr(message, "key", "") or "")
+            if not text:
+                return ""
+        else:
+            return random.choice(kb.language.unsupported_media)
+        sender = f"wechat:{message.source}"
+        if message.source.startswith(tuple(p for p in os.environ.get(SLOW_ENV, "").split(",") if p)):
+            await asyncio.sleep(6)
+        replies = await app[GATEWAY].handle(sender, text or "", self.name)
+        return render(replies)
