@@ -19,10 +19,11 @@ log = logging.getLogger(__name__)
 
 def channels() -> list:  # type: ignore[type-arg]
     """The REST channel always; WeChat when credentials.yml has a `wechat` section."""
+    from bot.channels.socketio import SocketIOChannel
     from bot.channels.wechat import WeChatChannel
     from bot.credentials import load_credentials
 
-    found = [RestChannel()]
+    found = [RestChannel(), SocketIOChannel()]
     wechat = load_credentials("wechat")
     if wechat:
         found.append(WeChatChannel(wechat))

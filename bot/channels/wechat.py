@@ -14,7 +14,6 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import logging
-import os
 import random
 import time
 from datetime import timedelta
@@ -42,7 +41,6 @@ MAX_BODY_BYTES = 64 * 1024
 MAX_CLOCK_SKEW = 600  # seconds; older pushes are replays
 PASSIVE_LIMIT = 600  # characters that fit one passive text reply (2048 bytes)
 WINDOW = timedelta(hours=48)
-SLOW_ENV = "QINGTING_FAULT_SLOW_SENDERS"  # fault injection: openid prefix whose turns take 6 s
 
 WELCOME = "感谢关注倾听客服！遇到商品质量、服务、账单、配送或售后方面的问题，直接发消息告诉我，我马上帮您处理。"
 MENU = {"COMPLAIN": "我要投诉", "我要投诉": "我要投诉", "PROGRESS": "我的投诉处理得怎么样了", "查询进度": "我的投诉处理得怎么样了"}
@@ -262,7 +260,5 @@ class WeChatChannel(Channel):
         else:
             return random.choice(kb.language.unsupported_media)
         sender = f"wechat:{message.source}"
-        if message.source.startswith(tuple(p for p in os.environ.get(SLOW_ENV, "").split(",") if p)):
-            await asyncio.sleep(6)
         replies = await app[GATEWAY].handle(sender, text or "", self.name)
         return render(replies)
