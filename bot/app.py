@@ -18,12 +18,13 @@ from bot.web import pages
 log = logging.getLogger(__name__)
 
 def channels() -> list:  # type: ignore[type-arg]
-    """The REST channel always; WeChat when credentials.yml has a `wechat` section."""
+    """REST, socket.io and the chat page API always; WeChat when credentials.yml has it."""
+    from bot.channels.chat_api import ChatApi
     from bot.channels.socketio import SocketIOChannel
     from bot.channels.wechat import WeChatChannel
     from bot.credentials import load_credentials
 
-    found = [RestChannel(), SocketIOChannel()]
+    found = [RestChannel(), SocketIOChannel(), ChatApi()]
     wechat = load_credentials("wechat")
     if wechat:
         found.append(WeChatChannel(wechat))
@@ -62,7 +63,7 @@ async def _warm_up(app: web.Application) -> None:
 
 def create_app(settings: Settings, agent=None) -> web.Application:  # type: ignore[no-untyped-def]
     """Build the app; `agent` may be passed in by tests that already loaded one."""
-    app = web.Application(middlewares=[polite_errors], client_max_size=2 * 1024 * 1024)
+    app = web.Application(middlewares=[polite_errors], client_max_size=6 * 1024 * 1024)
     app[SETTINGS] = settings
     app[SERVICES] = services()
     seed_demo_orders(settings.database_url, app[SERVICES].kb)

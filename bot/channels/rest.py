@@ -30,6 +30,8 @@ class RestChannel(Channel):
             return json_error(413, "too_large", "消息内容有点多，麻烦分成几条发送，我会逐条认真看。")
         try:
             raw = await request.read()
+            if len(raw) > MAX_BODY_BYTES:  # a chunked body has no Content-Length to check first
+                return json_error(413, "too_large", "消息内容有点多，麻烦分成几条发送，我会逐条认真看。")
             body: Any = json.loads(raw.decode("utf-8")) if raw else None
         except (UnicodeDecodeError, json.JSONDecodeError):
             return json_error(400, "invalid_json", "消息格式我们这边没能识别，请以 JSON 发送 sender 和 message 字段。")

@@ -146,3 +146,17 @@ class WeChatInbox(Base):
     received_at = Column(DateTime, nullable=False, default=utcnow)
     state = Column(String(16), nullable=False, default="processing")  # processing/replied/sent/failed
     reply = Column(Text, nullable=True)
+
+
+class Evidence(Base):
+    """A photo a customer attached (stored outside the web root, shown to agents)."""
+
+    __tablename__ = "evidence"
+    id = Column(String(32), primary_key=True, default=new_id)
+    conversation_id = Column(String(32), ForeignKey("conversations.id"), nullable=False, index=True)
+    complaint_id = Column(String(32), ForeignKey("complaints.id"), nullable=True)
+    media_type = Column(String(32), nullable=False)
+    size = Column(Integer, nullable=False)
+    sha256 = Column(String(64), nullable=False)
+    path = Column(String(256), nullable=False)  # relative to var/uploads
+    created_at = Column(DateTime, nullable=False, default=utcnow)

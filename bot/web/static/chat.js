@@ -57,6 +57,19 @@
     });
   }
 
+  document.getElementById("photo").addEventListener("change", function (e) {
+    var file = e.target.files && e.target.files[0];
+    if (!file) return;
+    var data = new FormData();
+    data.append("photo", file);
+    bubble("user", "[照片] " + file.name);
+    fetch("/api/chat/upload?session_id=" + encodeURIComponent(sender), { method: "POST", body: data })
+      .then(function (r) { return r.json(); })
+      .then(function (reply) { bubble("bot", reply.message); })
+      .catch(function () { bubble("bot", "照片没有传成功，麻烦您再选一次。"); });
+    e.target.value = "";
+  });
+
   form.addEventListener("submit", function (e) {
     e.preventDefault();
     var text = input.value.trim();
@@ -64,5 +77,15 @@
     input.value = "";
     send(text);
   });
-  bubble("bot", "您好，我是倾听客服小倾。遇到什么问题都可以跟我说，我来帮您处理。");
+  // History is restored from the server, so a reload loses nothing.
+  fetch("/api/chat/history?session_id=" + encodeURIComponent(sender))
+    .then(function (r) { return r.json(); })
+    .then(function (data) {
+      var messages = (data && data.messages) || [];
+      messages.forEach(function (m) { bubble(m.from === "user" ? "user" : "bot", m.text); });
+      if (!messages.length) bubble("bot", "您好，我是倾听客服小倾。遇到什么问题都可以跟我说，我来帮您处理。");
+    })
+    .catch(function () {
+      bubble("bot", "您好，我是倾听客服小倾。遇到什么问题都可以跟我说，我来帮您处理。");
+    });
 })();

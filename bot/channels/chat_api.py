@@ -1,0 +1,68 @@
+"""The customer chat page's API: its history and evidence photo uploads.
+
+The session id (an unguessable value the page keeps) is what identifies the conversation,
+exactly as on the socket.io channel.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import re
+
+from aiohttp import web
+from rasa.shared.core.events import BotUttered, UserUttered
+
+from bot.appkeys import AGENT, SERVICES
+from bot.channels.base import Channel, json_error
+from bot.evidence import MAX_BYTES, store_upload
+
+SESSION_ID = re.compile(r"^[A-Za-z0-9_-]{8,64}$")
+HISTORY_LIMIT = 200
+
+
+class ChatApi(Channel):
+    name = "h5"
+
+    def add_routes(self, app: web.Application) -> None:
+        app.router.add_get("/api/chat/history", self.history)
+        app.router.add_post("/api/chat/upload", self.upload)
+
+    async def history(self, request: web.Request) -> web.Response:
+        session_id = request.query.get("session_id", "")
+        if not SESSION_ID.match(session_id):
+            return json_error(400, "bad_session", "会话编号有误，刷新页面就可以重新开始，我们一直在。")
+        tracker = await request.app[AGENT].tracker_store.retrieve(session_id)
+        messages = []
+        for event in tracker.events if tracker else []:
+            if isinstance(event, UserUttered) and event.text:
+                messages.append({"from": "user", "text": event.text})
+            elif isinstance(event, BotUttered) and event.text:
+                messages.append({"from": "bot", "text": event.text})
+        return web.json_response({"session_id": session_id, "messages": messages[-HISTORY_LIMIT:]})
+
+    async def upload(self, request: web.Request) -> web.Response:
+        session_id = request.query.get("session_id", "")
+        if not SESSION_ID.match(session_id):
+            return json_error(400, "bad_session", "会话编号有误，刷新页面就可以重新开始，我们一直在。")
+        if request.content_length and request.content_length > MAX_BYTES + 64 * 1024:
+            return json_error(413, "too_large", "照片有点大，麻烦压缩到5MB以内再发，我们会认真查看。")
+        try:
+            reader = await request.multipart()
+            part = await reader.next()
+        except (AssertionError, ValueError, KeyError):
+            return json_error(400, "bad_upload", "照片没有传成功，麻烦您再选一次。")
+        if part is None or getattr(part, "name", None) != "photo":
+            return json_error(400, "bad_upload", "照片没有传成功，麻烦您再选一次。")
+        data = bytearray()
+        while chunk := await part.read_chunk(64 * 1024):  # type: ignore[union-attr]
+            data.extend(chunk)
+            if len(data) > MAX_BYTES:
+                return json_error(413, "too_large", "照片有点大，麻烦压缩到5MB以内再发，我们会认真查看。")
+        services = request.app[SERVICES]
+        result = await asyncio.to_thread(
+            store_upload, services.settings.database_url, services.settings.var_dir / "uploads",
+            session_id, self.name, bytes(data),
+        )
+        if not result.ok:
+            return json_error(result.status, "refused", result.message)
+        return web.json_response({"ok": True, "message": result.message, "evidence_id": result.evidence_id})
