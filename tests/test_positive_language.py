@@ -101,11 +101,31 @@ def builder_texts() -> list[tuple[str, str]]:
     return found
 
 
+def channel_texts() -> list[tuple[str, str]]:
+    """What the channels themselves say (welcome, acknowledgements, kind refusals)."""
+    from bot import evidence
+    from bot.channels import chat_api, socketio, wechat
+
+    return [
+        ("wechat.WELCOME", wechat.WELCOME),
+        ("wechat.IMAGE_RECEIVED", wechat.IMAGE_RECEIVED),
+        ("wechat.LOCATION_RECEIVED", wechat.LOCATION_RECEIVED),
+        ("socketio.FLOOD_NOTICE", socketio.FLOOD_NOTICE),
+        ("chat_api.BAD_SESSION", chat_api.BAD_SESSION),
+        ("chat_api.BAD_UPLOAD", chat_api.BAD_UPLOAD),
+        ("evidence.ACCEPTED", evidence.ACCEPTED),
+        ("evidence.REFUSED_TYPE", evidence.REFUSED_TYPE),
+        ("evidence.REFUSED_SIZE", evidence.REFUSED_SIZE),
+        ("evidence.REFUSED_COUNT", evidence.REFUSED_COUNT),
+        ("wechat.render", wechat.render([{"text": "好的", "buttons": [{"title": "退货退款", "payload": "/x"}]}])),
+    ]
+
+
 def kb_texts() -> list[tuple[str, str]]:
     return [(f"{file_key}.yml:{path}", text) for file_key, path, text in KB.customer_texts()]
 
 
-ALL_TEXTS = domain_texts() + builder_texts() + kb_texts()
+ALL_TEXTS = domain_texts() + builder_texts() + channel_texts() + kb_texts()
 
 
 @pytest.mark.parametrize(("where", "text"), ALL_TEXTS, ids=[w for w, _ in ALL_TEXTS])

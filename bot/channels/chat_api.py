@@ -7,17 +7,18 @@ exactly as on the socket.io channel.
 from __future__ import annotations
 
 import asyncio
-import re
 
 from aiohttp import web
 from rasa.shared.core.events import BotUttered, UserUttered
 
 from bot.appkeys import AGENT, SERVICES
 from bot.channels.base import Channel, json_error
-from bot.evidence import MAX_BYTES, store_upload
+from bot.channels.socketio import SESSION_ID
+from bot.evidence import MAX_BYTES, REFUSED_SIZE, store_upload
 
-SESSION_ID = re.compile(r"^[A-Za-z0-9_-]{8,64}$")
 HISTORY_LIMIT = 200
+BAD_SESSION = "会话编号有误，刷新页面就可以重新开始，我们一直在。"
+BAD_UPLOAD = "照片没有传成功，麻烦您再选一次。"
 
 
 class ChatApi(Channel):
@@ -30,7 +31,7 @@ class ChatApi(Channel):
     async def history(self, request: web.Request) -> web.Response:
         session_id = request.query.get("session_id", "")
         if not SESSION_ID.match(session_id):
-            return json_error(400, "bad_session", "会话编号有误，刷新页面就可以重新开始，我们一直在。")
+            return json_error(400, "bad_session", BAD_SESSION)
         tracker = await request.app[AGENT].tracker_store.retrieve(session_id)
         messages = []
         for event in tracker.events if tracker else []:
@@ -43,21 +44,21 @@ class ChatApi(Channel):
     async def upload(self, request: web.Request) -> web.Response:
         session_id = request.query.get("session_id", "")
         if not SESSION_ID.match(session_id):
-            return json_error(400, "bad_session", "会话编号有误，刷新页面就可以重新开始，我们一直在。")
+            return json_error(400, "bad_session", BAD_SESSION)
         if request.content_length and request.content_length > MAX_BYTES + 64 * 1024:
-            return json_error(413, "too_large", "照片有点大，麻烦压缩到5MB以内再发，我们会认真查看。")
+            return json_error(413, "too_large", REFUSED_SIZE)
         try:
             reader = await request.multipart()
             part = await reader.next()
         except (AssertionError, ValueError, KeyError):
-            return json_error(400, "bad_upload", "照片没有传成功，麻烦您再选一次。")
+            return json_error(400, "bad_upload", BAD_UPLOAD)
         if part is None or getattr(part, "name", None) != "photo":
-            return json_error(400, "bad_upload", "照片没有传成功，麻烦您再选一次。")
+            return json_error(400, "bad_upload", BAD_UPLOAD)
         data = bytearray()
         while chunk := await part.read_chunk(64 * 1024):  # type: ignore[union-attr]
             data.extend(chunk)
             if len(data) > MAX_BYTES:
-                return json_error(413, "too_large", "照片有点大，麻烦压缩到5MB以内再发，我们会认真查看。")
+                return json_error(413, "too_large", REFUSED_SIZE)
         services = request.app[SERVICES]
         result = await asyncio.to_thread(
             store_upload, services.settings.database_url, services.settings.var_dir / "uploads",
