@@ -71,7 +71,6 @@ class WeChatChannel(Channel):
         self.api = WeChatApi(self.app_id, str(config["app_secret"]),
                              str(config.get("api_base") or "https://api.weixin.qq.com"))
         self.deadline = float(config.get("reply_deadline_seconds") or 4.5)
-        self._inflight: dict[str, asyncio.Task] = {}
 
     def add_routes(self, app: web.Application) -> None:
         app.router.add_get("/webhooks/wechat/webhook", self.verify)
@@ -162,14 +161,12 @@ class WeChatChannel(Channel):
         if not first:
             return await asyncio.to_thread(self._stored_reply, url, key)
         task = asyncio.create_task(self._answer(app, message))
-        self._inflight[key] = task
         try:
             content = await asyncio.wait_for(asyncio.shield(task), timeout=self.deadline)
         except asyncio.TimeoutError:
             # Too slow for WeChat's 5 s: acknowledge now, deliver through the API when ready.
             task.add_done_callback(lambda t: asyncio.ensure_future(self._deliver_later(url, key, message.source, t)))
             return ""
-        self._inflight.pop(key, None)
         if len(content) > PASSIVE_LIMIT:
             asyncio.ensure_future(self._send_chunks(url, key, message.source, content))
             return ""
@@ -209,7 +206,6 @@ class WeChatChannel(Channel):
         return last is not None and m.utcnow() - last <= WINDOW
 
     async def _deliver_later(self, url: str, key: str, openid: str, task: asyncio.Task) -> None:
-        self._inflight.pop(key, None)
         if task.cancelled() or task.exception() is not None:
             await asyncio.to_thread(self._set_state, url, key, "failed")
             return
