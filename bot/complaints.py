@@ -58,6 +58,18 @@ class HandoffTicket:
     callback_at: datetime | None
 
 
+def conversation_for(session, sender_id: str, channel: str) -> m.Conversation:  # type: ignore[no-untyped-def]
+    """The conversation row of a Rasa sender id, created on first use."""
+    row = session.execute(
+        select(m.Conversation).where(m.Conversation.sender_id == sender_id)
+    ).scalar_one_or_none()
+    if row is None:
+        row = m.Conversation(sender_id=sender_id, channel=channel or "rest")
+        session.add(row)
+        session.flush()
+    return row
+
+
 def _naive_utc(moment: datetime) -> datetime:
     if moment.tzinfo is None:
         return moment
@@ -72,15 +84,9 @@ class ComplaintService:
         self.engine = RemedyEngine(kb)
 
     # --- conversations and complaints ----------------------------------------------------
-    def _conversation(self, session, sender_id: str, channel: str) -> m.Conversation:  # type: ignore[no-untyped-def]
-        row = session.execute(
-            select(m.Conversation).where(m.Conversation.sender_id == sender_id)
-        ).scalar_one_or_none()
-        if row is None:
-            row = m.Conversation(sender_id=sender_id, channel=channel or "rest")
-            session.add(row)
-            session.flush()
-        return row
+    @staticmethod
+    def _conversation(session, sender_id: str, channel: str) -> m.Conversation:  # type: ignore[no-untyped-def]
+        return conversation_for(session, sender_id, channel)
 
     def _next_reference(self, session) -> str:  # type: ignore[no-untyped-def]
         day = datetime.now().strftime("%Y%m%d")

@@ -9,6 +9,7 @@ from pathlib import Path
 
 from sqlalchemy import func, select
 
+from bot.complaints import conversation_for
 from bot.storage import models as m
 from bot.storage.db import session_scope
 
@@ -53,13 +54,7 @@ def store_upload(database_url: str, upload_dir: Path, sender_id: str, channel: s
         return UploadResult(False, REFUSED_TYPE, status=415)
     media_type, ext = kind
     with session_scope(database_url) as session:
-        conversation = session.execute(
-            select(m.Conversation).where(m.Conversation.sender_id == sender_id)
-        ).scalar_one_or_none()
-        if conversation is None:
-            conversation = m.Conversation(sender_id=sender_id, channel=channel)
-            session.add(conversation)
-            session.flush()
+        conversation = conversation_for(session, sender_id, channel)
         count = session.execute(
             select(func.count(m.Evidence.id)).where(m.Evidence.conversation_id == conversation.id)
         ).scalar_one()

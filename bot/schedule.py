@@ -2,15 +2,11 @@
 
 from __future__ import annotations
 
-from datetime import datetime, time, timedelta
+from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from bot.knowledge.models import ServiceFile
-
-
-def _hm(value: str) -> time:
-    hour, minute = value.split(":")
-    return time(int(hour), int(minute))
+from bot.timeparse import _hm
 
 
 def local(service: ServiceFile, moment: datetime) -> datetime:
