@@ -117,11 +117,23 @@ class LexiconMatcher:
                     masked[index] = True
         found: list[Match] = []
         for label, phrase in self._marker_phrases:
-            for hit in re.finditer(re.escape(phrase), lowered):
+            for hit in re.finditer(_marker_pattern(phrase), lowered):
                 if all(masked[hit.start() : hit.end()]):
                     continue
                 found.append(Match(label, phrase, text[hit.start() : hit.end()], hit.start(), hit.end()))
         return found
+
+
+@functools.lru_cache(maxsize=512)
+def _marker_pattern(phrase: str) -> re.Pattern[str]:
+    """A hotline number (12315, 12345) is a marker only on its own, never inside a phone
+    number or an order id such as 13912345678."""
+    pattern = re.escape(phrase)
+    if phrase[:1].isdigit():
+        pattern = r"(?<![0-9])" + pattern
+    if phrase[-1:].isdigit():
+        pattern += r"(?![0-9])"
+    return re.compile(pattern)
 
 
 @functools.lru_cache(maxsize=2)

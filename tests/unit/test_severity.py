@@ -75,6 +75,15 @@ def test_child_at_risk_when_a_child_and_danger_are_named(assess, text: str, reas
     assert reasons <= set(result.reasons)
 
 
+@pytest.mark.parametrize("text", ["我的电话13912345678", "订单号QT2026112315001", "电话是18612315000"])
+def test_a_hotline_number_inside_a_phone_or_order_number_is_no_threat(assess, text: str) -> None:
+    assert not assess(text).handoff
+
+
+def test_a_hotline_number_on_its_own_still_hands_off(assess) -> None:
+    assert assess("我打12345市长热线").handoff
+
+
 def test_child_alone_is_no_danger(assess) -> None:
     result = assess("给孩子买的羽绒服开线了")
     assert result == Assessment(1, False, [])
