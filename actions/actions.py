@@ -412,6 +412,7 @@ async def hand_off(dispatcher: CollectingDispatcher, tracker: Tracker, extra_rea
     ticket = await s.complaints.record_handoff(
         tracker.sender_id, channel_of(tracker), tracker.get_slot("complaint_id"), reasons, now
     )
+    await s.live.queue_changed("new", ticket.id, 3)
     when_text = describe(local(s.kb.service, ticket.callback_at), now) if ticket.callback_at else None
     phone = entity(tracker, "phone")
     masked = await s.complaints.attach_customer_phone(tracker.sender_id, channel_of(tracker), phone) if phone else None
@@ -422,6 +423,28 @@ async def hand_off(dispatcher: CollectingDispatcher, tracker: Tracker, extra_rea
         ActiveLoop(None),
         ConversationPaused(),
     ]
+
+
+class ActionResumeAfterAgent(Action):
+    """Run by the console when a person hands the conversation back: continue at the stage."""
+
+    NEXT = {"remedy": "remedy_form", "followup": "followup_form", "facts": "complaint_form"}
+
+    def name(self) -> str:
+        return "action_resume_after_agent"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
+        stage = str(tracker.get_slot("stage") or "listening")
+        dispatcher.utter_message(text=texts.resume_line(stage))
+        follow = self.NEXT.get(stage)
+        if follow is None:
+            return [SlotSet("stage", "closed" if stage == "closed" else "listening")]
+        events: list[EventType] = [SlotSet("requested_slot", None)]
+        if stage == "followup":
+            events += [SlotSet("followup_time", None), SlotSet("followup_at", None)]
+        if stage == "remedy":
+            events += [SlotSet("remedy", None)]
+        return events + [FollowupAction(follow)]
 
 
 class ActionHandoff(Action):

@@ -1,4 +1,4 @@
-"""The aiohttp application factory: one process holding the Agent, channels and pages."""
+"""The aiohttp application factory: one process holding the Agent, channels, console and pages."""
 
 from __future__ import annotations
 
@@ -6,8 +6,18 @@ import logging
 
 from aiohttp import web
 
-from bot.appkeys import AGENT, GATEWAY, SERVICES, SETTINGS
+from bot.appkeys import AGENT, DELIVERY, GATEWAY, SERVICES, SETTINGS
 from bot.channels.rest import RestChannel
+from bot.channels.socketio import SocketIOChannel, socket_server
+from bot.console import api as console_api
+from bot.console import auth as console_auth
+from bot.console import openapi
+from bot.console.accounts import Accounts
+from bot.console.desk import HandoffDesk
+from bot.console.sessions import DatabaseSessionStorage
+from bot.console.sockets import ConsoleSockets
+from bot.console.takeover import Takeover
+from bot.delivery import Delivery
 from bot.gateway import Gateway
 from bot.orders import seed_demo_orders
 from bot.runtime import load_agent
@@ -17,14 +27,14 @@ from bot.web import pages
 
 log = logging.getLogger(__name__)
 
-def channels() -> list:  # type: ignore[type-arg]
+
+def channels(sio) -> list:  # type: ignore[no-untyped-def, type-arg]
     """REST, socket.io and the chat page API always; WeChat when credentials.yml has it."""
     from bot.channels.chat_api import ChatApi
-    from bot.channels.socketio import SocketIOChannel
     from bot.channels.wechat import WeChatChannel
     from bot.credentials import load_credentials
 
-    found = [RestChannel(), SocketIOChannel(), ChatApi()]
+    found = [RestChannel(), SocketIOChannel(sio), ChatApi()]
     wechat = load_credentials("wechat")
     if wechat:
         found.append(WeChatChannel(wechat))
@@ -61,18 +71,40 @@ async def _warm_up(app: web.Application) -> None:
     await app[AGENT].parse_message("你好")
 
 
+def _add_console(app: web.Application, sio, settings: Settings) -> None:  # type: ignore[no-untyped-def]
+    svc = app[SERVICES]
+    storage = DatabaseSessionStorage(settings.database_url, secure=settings.secure_cookies)
+    app[console_auth.SESSIONS] = storage
+    app[console_auth.ACCOUNTS] = Accounts(settings.database_url)
+    desk = HandoffDesk(settings.database_url, svc.kb)
+    svc.live.attach(sio)
+    app[console_api.CONSOLE] = console_api.Console(desk, Takeover(app[AGENT], svc.live, app[DELIVERY]), svc.live)
+    ConsoleSockets(sio, storage, app[console_auth.ACCOUNTS], desk)
+    console_auth.add_routes(app)
+    console_api.add_routes(app)
+    openapi.add_routes(app)
+
+
 def create_app(settings: Settings, agent=None) -> web.Application:  # type: ignore[no-untyped-def]
     """Build the app; `agent` may be passed in by tests that already loaded one."""
-    app = web.Application(middlewares=[polite_errors], client_max_size=6 * 1024 * 1024)
+    from aiohttp_session import session_middleware
+
+    app = web.Application(client_max_size=6 * 1024 * 1024)
     app[SETTINGS] = settings
     app[SERVICES] = services()
     seed_demo_orders(settings.database_url, app[SERVICES].kb)
     app[AGENT] = agent or load_agent(settings)
-    app[GATEWAY] = Gateway(app[AGENT], app[SERVICES].kb)
+    app[DELIVERY] = Delivery()
+    app[GATEWAY] = Gateway(app[AGENT], app[SERVICES].kb, app[SERVICES].live)
+    sio = socket_server()
     app.router.add_get("/health", _health)
     app.router.add_get("/ready", _ready)
-    for channel in channels():
+    for channel in channels(sio):
         channel.add_routes(app)
+        if hasattr(channel, "deliver"):
+            app[DELIVERY].register(channel.name, channel.deliver)
+    _add_console(app, sio, settings)
+    app.middlewares.extend([polite_errors, session_middleware(app[console_auth.SESSIONS]), console_auth.csrf_guard])
     pages.add_routes(app)
     app.on_startup.append(_warm_up)
     return app

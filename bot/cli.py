@@ -134,6 +134,34 @@ def cmd_seed(args: argparse.Namespace) -> None:
     print(f"demo orders added: {added}")
 
 
+def cmd_create_user(args: argparse.Namespace) -> None:
+    """Create a console account. The password comes from QINGTING_NEW_PASSWORD or a prompt;
+    there is no default password anywhere."""
+    import getpass
+
+    from bot.console.accounts import AccountError, Accounts
+    from bot.storage.db import migrate
+
+    settings = load_settings()
+    settings.ensure_dirs()
+    migrate(settings.database_url)
+    password = os.environ.get("QINGTING_NEW_PASSWORD")
+    if not password:
+        if not sys.stdin.isatty():
+            print("set QINGTING_NEW_PASSWORD or run in a terminal to be asked for the password", file=sys.stderr)
+            raise SystemExit(2)
+        password = getpass.getpass("password: ")
+        if password != getpass.getpass("again: "):
+            print("the two passwords differ", file=sys.stderr)
+            raise SystemExit(2)
+    try:
+        user = Accounts(settings.database_url).create(args.username, password, args.role, args.name)
+    except AccountError as exc:
+        print(f"not created: {exc}", file=sys.stderr)
+        raise SystemExit(2) from None
+    print(f"created {user.role} {user.username}")
+
+
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(prog="qingting", description="倾听 complaint assistant")
     sub = parser.add_subparsers(dest="command", required=True)
@@ -152,6 +180,11 @@ def main(argv: list[str] | None = None) -> None:
     chat.set_defaults(func=cmd_chat)
     seed = sub.add_parser("seed", help="create the schema and the demo orders")
     seed.set_defaults(func=cmd_seed)
+    create_user = sub.add_parser("create-user", help="create a console account (agent/supervisor/trainer/admin)")
+    create_user.add_argument("username")
+    create_user.add_argument("--role", default="admin", choices=["agent", "supervisor", "trainer", "admin"])
+    create_user.add_argument("--name", default=None, help="display name shown to customers and colleagues")
+    create_user.set_defaults(func=cmd_create_user)
     args = parser.parse_args(argv)
     from bot.knowledge import KnowledgeBaseError
 

@@ -17,6 +17,7 @@ from typing import Any
 from rasa.core.agent import Agent
 from rasa.core.channels.channel import CollectingOutputChannel, UserMessage
 
+from bot.console.live import LiveEvents
 from bot.knowledge import KnowledgeBase
 
 log = logging.getLogger(__name__)
@@ -36,6 +37,7 @@ def _injected_slowness(sender_id: str) -> bool:
 class Gateway:
     agent: Agent
     kb: KnowledgeBase
+    live: LiveEvents | None = None
 
     async def handle(
         self, sender_id: str, text: str, channel: str, metadata: dict[str, Any] | None = None
@@ -53,4 +55,16 @@ class Gateway:
             metadata=metadata,
         )
         await self.agent.handle_message(message)
+        await self._announce(sender_id, text, collector.messages)
         return collector.messages
+
+    async def _announce(self, sender_id: str, text: str, replies: list[dict[str, Any]]) -> None:
+        """Consoles watching this conversation see the turn; a silent bot means a person has it."""
+        if self.live is None:
+            return
+        await self.live.message(sender_id, "customer", text)
+        for reply in replies:
+            if reply.get("text"):
+                await self.live.message(sender_id, "bot", reply["text"])
+        if not replies:
+            await self.live.customer_waiting(sender_id)

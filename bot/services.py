@@ -6,6 +6,7 @@ import functools
 from dataclasses import dataclass
 
 from bot.complaints import ComplaintService
+from bot.console.live import LiveEvents
 from bot.knowledge import KnowledgeBase, load_knowledge_base
 from bot.orders import DatabaseOrders, HttpOrders, OrderSource
 from bot.settings import Settings, load_settings
@@ -18,6 +19,8 @@ class Services:
     kb: KnowledgeBase
     orders: OrderSource
     complaints: ComplaintService
+    # Console live events; actions (handoffs) publish here, the app attaches socket.io.
+    live: LiveEvents
 
 
 @functools.lru_cache(maxsize=1)
@@ -29,4 +32,4 @@ def services() -> Services:
     orders: OrderSource = (
         HttpOrders(settings.order_api_url) if settings.order_api_url else DatabaseOrders(settings.database_url)
     )
-    return Services(settings, kb, orders, ComplaintService(settings.database_url, kb, orders))
+    return Services(settings, kb, orders, ComplaintService(settings.database_url, kb, orders), LiveEvents())

@@ -33,6 +33,8 @@ class Settings:
     order_api_url: str | None = field(default_factory=lambda: os.environ.get("ORDER_API_URL") or None)
     host: str = field(default_factory=lambda: os.environ.get("QINGTING_HOST", "127.0.0.1"))
     port: int = field(default_factory=lambda: int(os.environ.get("QINGTING_PORT", "5005")))
+    # Behind HTTPS (production) the console cookie must be Secure; plain-HTTP loopback is not.
+    secure_cookies: bool = field(default_factory=lambda: os.environ.get("QINGTING_SECURE_COOKIES", "") == "1")
 
     @property
     def database_url(self) -> str:

@@ -98,6 +98,22 @@ def builder_texts() -> list[tuple[str, str]]:
         for reasons in [[r] for r in REASON_LABELS]:
             for phone in (None, "138****0000"):
                 found.append(("handoff", texts.handoff_text(ticket, reasons, "明天上午09:00", phone)))
+    for stage in [*texts.RESUME_LINES, "unknown"]:
+        found.append(("resume_line", texts.resume_line(stage)))
+    found.append(("agent_joined", texts.agent_joined("李专员")))
+    for approved in (True, False):
+        found.append(("approval_outcome", texts.approval_outcome(approved, "800.00", 200, "TS20261123-0001")))
+    found += [("case_closed", texts.case_closed(ref)) for ref in ("TS20261123-0001", None)]
+    return found
+
+
+def console_texts() -> list[tuple[str, str]]:
+    """What the console says to agents (they read it; customers may hear it repeated)."""
+    from bot.console import auth, desk
+
+    found = [(f"console.auth.{name}", getattr(auth, name))
+             for name in ("NOT_LOGGED_IN", "NOT_ALLOWED", "BAD_CSRF", "BAD_LOGIN", "LOCKED")]
+    found += [(f"console.desk.{name}", getattr(desk, name).message) for name in ("NOT_FOUND", "NOT_OPEN")]
     return found
 
 
@@ -125,7 +141,7 @@ def kb_texts() -> list[tuple[str, str]]:
     return [(f"{file_key}.yml:{path}", text) for file_key, path, text in KB.customer_texts()]
 
 
-ALL_TEXTS = domain_texts() + builder_texts() + channel_texts() + kb_texts()
+ALL_TEXTS = domain_texts() + builder_texts() + channel_texts() + console_texts() + kb_texts()
 
 
 @pytest.mark.parametrize(("where", "text"), ALL_TEXTS, ids=[w for w, _ in ALL_TEXTS])

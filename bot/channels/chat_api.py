@@ -38,7 +38,11 @@ class ChatApi(Channel):
             if isinstance(event, UserUttered) and event.text:
                 messages.append({"from": "user", "text": event.text})
             elif isinstance(event, BotUttered) and event.text:
-                messages.append({"from": "bot", "text": event.text})
+                meta = event.metadata or {}
+                if meta.get("source") == "agent":
+                    messages.append({"from": "agent", "text": event.text, "agent": meta.get("agent")})
+                else:
+                    messages.append({"from": "bot", "text": event.text})
         return web.json_response({"session_id": session_id, "messages": messages[-HISTORY_LIMIT:]})
 
     async def upload(self, request: web.Request) -> web.Response:

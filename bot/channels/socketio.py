@@ -47,14 +47,19 @@ def to_webchat(message: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
+def socket_server(client_manager: socketio.AsyncManager | None = None) -> socketio.AsyncServer:
+    """The one socket.io server of a process: customers on "/", the console on "/console"."""
+    return socketio.AsyncServer(
+        async_mode="aiohttp", cors_allowed_origins="*", client_manager=client_manager,
+        max_http_buffer_size=64 * 1024,
+    )
+
+
 class SocketIOChannel(Channel):
     name = "socketio"
 
-    def __init__(self, client_manager: socketio.AsyncManager | None = None) -> None:
-        self.sio = socketio.AsyncServer(
-            async_mode="aiohttp", cors_allowed_origins="*", client_manager=client_manager,
-            max_http_buffer_size=64 * 1024,
-        )
+    def __init__(self, sio: socketio.AsyncServer | None = None) -> None:
+        self.sio = sio or socket_server()
         self.app: web.Application | None = None
         self._recent: dict[str, deque[float]] = defaultdict(deque)
         self._outbox: dict[str, list[dict[str, Any]]] = defaultdict(list)
@@ -80,7 +85,10 @@ class SocketIOChannel(Channel):
         await self.sio.save_session(sid, {"session_id": session_id})
         await self.sio.enter_room(sid, session_id)
         await self.sio.emit("session_confirm", session_id, room=sid)
-        for message in self._outbox.pop(session_id, []):
+        waiting = self._outbox.pop(session_id, [])
+        if isinstance(data, dict) and data.get("skip_outbox"):
+            return  # our H5 page restores the whole history from the tracker instead
+        for message in waiting:
             await self.sio.emit("bot_uttered", message, room=sid)
 
     async def on_user_uttered(self, sid: str, data: Any) -> None:
@@ -110,6 +118,11 @@ class SocketIOChannel(Channel):
     # --- outbound ----------------------------------------------------------------------------
     def _connected(self, session_id: str) -> bool:
         return any(True for _ in self.sio.manager.get_participants("/", session_id))
+
+    async def deliver(self, session_id: str, replies: list[dict[str, Any]]) -> bool:
+        """The Delivery contract: pushed now, or kept for the customer's reconnect."""
+        await self.push(session_id, replies)
+        return True
 
     async def push(self, session_id: str, replies: list[dict[str, Any]]) -> None:
         """Send bot (or agent) messages to whoever holds this session, now or on reconnect."""

@@ -230,6 +230,14 @@ class WeChatChannel(Channel):
             return False
         return (await self.api.send_text(openid, content)).ok
 
+    async def deliver(self, sender_id: str, replies: list[dict[str, Any]]) -> bool:
+        """The Delivery contract: agent replies go out through the customer-service API."""
+        from bot.services import services
+
+        content = render(replies)
+        openid = sender_id.split(":", 1)[-1]
+        return bool(content) and await self.send_text(services().settings.database_url, openid, content)
+
     # --- what each kind of push gets -------------------------------------------------------
     async def _answer(self, app: web.Application, message: Any) -> str:
         kb = app[SERVICES].kb

@@ -169,3 +169,35 @@ def handoff_text(ticket: HandoffTicket, reasons: list[str], when_text: str | Non
             parts.append("方便的话留下手机号，同事会优先回电。")
     parts.append("您可以继续留言，每一条都会转给同事。")
     return "".join(parts)
+
+
+# --- after a person took part ---------------------------------------------------------------
+RESUME_LINES = {
+    "remedy": "感谢您的耐心，同事已经和您沟通过了。接下来由我继续为您把处理方案确定下来。",
+    "followup": "感谢您的耐心，处理方案已经确认。接下来由我帮您约一个回访时间，确保问题真正解决。",
+    "facts": "感谢您的耐心，接下来由我继续为您登记，把需要的信息补充完整。",
+    "closed": "感谢您的耐心，同事已经为您处理好了。还有其他需要帮忙的，随时告诉我。",
+    "listening": "感谢您的耐心，接下来由我继续为您服务，有任何需要随时告诉我。",
+}
+
+
+def resume_line(stage: str) -> str:
+    return RESUME_LINES.get(stage, RESUME_LINES["listening"])
+
+
+def agent_joined(name: str) -> str:
+    return f"您好，我是{name}，已经看过您反映的全部情况，接下来由我为您处理。"
+
+
+def approval_outcome(approved: bool, amount: object, cap: int, reference: str) -> str:
+    if approved:
+        return f"好消息：您投诉单{reference}的{amount}元补偿已经审批通过，我们会尽快为您安排到账。"
+    return (
+        f"关于投诉单{reference}的补偿，主管已经认真复核。按照政策，我们可以为您安排{cap}元以内的补偿，"
+        "或者优先为您办理退换货，同事会马上和您确认最合适的方案。"
+    )
+
+
+def case_closed(reference: str | None) -> str:
+    ref = f"（投诉单{reference}）" if reference else ""
+    return f"您的问题{ref}已经处理完毕，感谢您的耐心和信任。之后有任何情况，随时在这里找我们。"

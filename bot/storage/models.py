@@ -106,8 +106,60 @@ class Handoff(Base):
     agent_id = Column(String(32), nullable=True)
     callback = Column(Boolean, nullable=False, default=False)
     sla_due_at = Column(DateTime, nullable=True)
+    claimed_at = Column(DateTime, nullable=True)  # first claim = the SLA acknowledgement
+    closed_at = Column(DateTime, nullable=True)
+    resolution = Column(EncryptedText(4096), nullable=True)
     created_at = Column(DateTime, nullable=False, default=utcnow)
     updated_at = Column(DateTime, nullable=False, default=utcnow, onupdate=utcnow)
+
+
+class HandoffNote(Base):
+    """An agent's internal note on a handoff (never shown to the customer)."""
+
+    __tablename__ = "handoff_notes"
+    id = Column(String(32), primary_key=True, default=new_id)
+    handoff_id = Column(String(32), ForeignKey("handoffs.id"), nullable=False, index=True)
+    author = Column(String(64), nullable=False)
+    text = Column(EncryptedText(8192), nullable=False)
+    created_at = Column(DateTime, nullable=False, default=utcnow)
+
+
+class ConsoleUser(Base):
+    """A person who logs into the console: agent, supervisor, trainer or admin."""
+
+    __tablename__ = "console_users"
+    id = Column(String(32), primary_key=True, default=new_id)
+    username = Column(String(64), nullable=False, unique=True)
+    display_name = Column(String(64), nullable=False)
+    role = Column(String(16), nullable=False)
+    password_hash = Column(String(256), nullable=False)
+    failed_logins = Column(Integer, nullable=False, default=0)
+    locked_until = Column(DateTime, nullable=True)
+    active = Column(Boolean, nullable=False, default=True)
+    created_at = Column(DateTime, nullable=False, default=utcnow)
+    last_login_at = Column(DateTime, nullable=True)
+
+
+class ConsoleSession(Base):
+    """Server-side console sessions: the cookie holds a random key, the row its data.
+
+    Only a hash of the key is stored, so a database dump does not hand out sessions.
+    """
+
+    __tablename__ = "console_sessions"
+    key_hash = Column(String(64), primary_key=True)
+    data = Column(JSON, nullable=False, default=dict)
+    expires_at = Column(DateTime, nullable=False, index=True)
+
+
+class AuditEntry(Base):
+    __tablename__ = "audit_log"
+    id = Column(Integer, primary_key=True, autoincrement=True)
+    at = Column(DateTime, nullable=False, default=utcnow, index=True)
+    actor = Column(String(64), nullable=False)
+    action = Column(String(32), nullable=False)
+    target = Column(String(64), nullable=True, index=True)
+    detail = Column(JSON, nullable=False, default=dict)
 
 
 class FollowUp(Base):

@@ -27,7 +27,12 @@ async def chat(request: web.Request) -> web.StreamResponse:
     return _page("chat.html")
 
 
+async def console(request: web.Request) -> web.StreamResponse:
+    return _page("console.html")
+
+
 def add_routes(app: web.Application) -> None:
     app.router.add_get("/", index)
     app.router.add_get("/chat", chat)
+    app.router.add_get("/console", console)
     app.router.add_static("/static/", HERE / "static", show_index=False)

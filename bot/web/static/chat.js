@@ -1,7 +1,11 @@
-// Customer chat page over the REST channel. Text is inserted with textContent only (no HTML).
+// Customer chat page (H5). Talks socket.io with the rasa-webchat protocol so agent replies
+// and follow-ups are pushed and the page reconnects by itself; falls back to the REST channel
+// when socket.io is unavailable. Text is inserted with textContent only (no HTML).
 (function () {
   "use strict";
   var KEY = "qingting.sender";
+  var GREETING = "您好，我是倾听客服小倾。遇到什么问题都可以跟我说，我来帮您处理。";
+  var SLOW = "网络有点慢，请稍后再发一次，您的问题我们一定会处理。";
   var sender = localStorage.getItem(KEY);
   if (!sender) {
     sender = "web-" + Math.random().toString(36).slice(2) + Date.now().toString(36);
@@ -11,10 +15,20 @@
   var typing = document.getElementById("typing");
   var form = document.getElementById("composer");
   var input = document.getElementById("text");
+  var typingTimer = null;
+  var historyShown = false;
+  var early = [];       // live messages that arrived before the history was drawn
+  var recent = [];      // the last texts of the history, to skip their live duplicates
 
-  function bubble(who, text) {
+  function bubble(who, text, label) {
     var row = document.createElement("div");
     row.className = "msg " + who;
+    if (label) {
+      var name = document.createElement("div");
+      name.className = "who";
+      name.textContent = label;
+      row.appendChild(name);
+    }
     var b = document.createElement("div");
     b.className = "bubble";
     b.textContent = text;
@@ -37,24 +51,63 @@
     log.scrollTop = log.scrollHeight;
   }
 
-  function send(payload, shown) {
-    bubble("user", shown || payload);
-    typing.hidden = false;
+  function showTyping(on) {
+    typing.hidden = !on;
+    clearTimeout(typingTimer);
+    // A person may be reading; never leave the indicator on forever.
+    if (on) typingTimer = setTimeout(function () { typing.hidden = true; }, 15000);
+  }
+
+  function render(m) {
+    if (m.text) bubble("bot", m.text);
+    var replies = m.quick_replies || m.buttons;
+    if (replies && replies.length) buttons(replies);
+  }
+
+  function onBotMessage(m) {
+    showTyping(false);
+    if (!historyShown) { early.push(m); return; }
+    render(m);
+  }
+
+  // --- transport -------------------------------------------------------------------------------
+  var socket = typeof io === "function" ? io({ reconnection: true }) : null;
+  if (socket) {
+    socket.on("connect", function () {
+      // The history below already holds anything queued while we were away.
+      socket.emit("session_request", { session_id: sender, skip_outbox: !historyShown });
+    });
+    socket.on("session_confirm", function () { if (!historyShown) loadHistory(); });
+    socket.on("bot_uttered", onBotMessage);
+  } else {
+    loadHistory();
+  }
+
+  function sendRest(payload) {
     fetch("/webhooks/rest/webhook", {
       method: "POST",
       headers: { "Content-Type": "application/json" },
       body: JSON.stringify({ sender: sender, message: payload })
     }).then(function (r) { return r.json(); }).then(function (replies) {
-      typing.hidden = true;
       (Array.isArray(replies) ? replies : [replies]).forEach(function (m) {
-        if (m.text) bubble("bot", m.text);
-        if (m.buttons && m.buttons.length) buttons(m.buttons);
-        if (m.message) bubble("bot", m.message);
+        if (m.message && !m.text) m = { text: m.message };
+        onBotMessage(m);
       });
+      showTyping(false);
     }).catch(function () {
-      typing.hidden = true;
-      bubble("bot", "网络有点慢，请稍后再发一次，您的问题我们一定会处理。");
+      showTyping(false);
+      bubble("bot", SLOW);
     });
+  }
+
+  function send(payload, shown) {
+    bubble("user", shown || payload);
+    showTyping(true);
+    if (socket && socket.connected) {
+      socket.emit("user_uttered", { message: payload, session_id: sender });
+    } else {
+      sendRest(payload);
+    }
   }
 
   document.getElementById("photo").addEventListener("change", function (e) {
@@ -77,15 +130,25 @@
     input.value = "";
     send(text);
   });
+
   // History is restored from the server, so a reload loses nothing.
-  fetch("/api/chat/history?session_id=" + encodeURIComponent(sender))
-    .then(function (r) { return r.json(); })
-    .then(function (data) {
-      var messages = (data && data.messages) || [];
-      messages.forEach(function (m) { bubble(m.from === "user" ? "user" : "bot", m.text); });
-      if (!messages.length) bubble("bot", "您好，我是倾听客服小倾。遇到什么问题都可以跟我说，我来帮您处理。");
-    })
-    .catch(function () {
-      bubble("bot", "您好，我是倾听客服小倾。遇到什么问题都可以跟我说，我来帮您处理。");
-    });
+  function loadHistory() {
+    fetch("/api/chat/history?session_id=" + encodeURIComponent(sender))
+      .then(function (r) { return r.json(); })
+      .then(function (data) {
+        var messages = (data && data.messages) || [];
+        messages.forEach(function (m) {
+          if (m.from === "user") bubble("user", m.text);
+          else bubble("bot", m.text, m.from === "agent" ? m.agent : null);
+        });
+        recent = messages.slice(-10).map(function (m) { return m.text; });
+        if (!messages.length) bubble("bot", GREETING);
+      })
+      .catch(function () { bubble("bot", GREETING); })
+      .then(function () {
+        historyShown = true;
+        early.forEach(function (m) { if (recent.indexOf(m.text) < 0) render(m); });
+        early = [];
+      });
+  }
 })();

@@ -1,0 +1,1 @@
+"""The agent console: accounts and sessions, the handoff desk, live events, its JSON API."""
