@@ -38,9 +38,7 @@ import asyncio
 import json
 import os
 import platform
-import shutil
 import signal
-import socket
 import subprocess
 import sys
 import tempfile
@@ -50,17 +48,29 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 import aiohttp
+from harness import (
+    HOST,
+    MODEL,
+    RESULTS_DIR,
+    ROOT,
+    VENV_BIN,
+    Proc,
+    base_env,
+    fmt,
+    free_port,
+    keep_logs,
+    percentile,
+    spawn,
+    start_qingting,
+    startup_deadline,
+    stop,
+    wait_until_up,
+)
 
-ROOT = Path(__file__).resolve().parent.parent
-VENV_BIN = ROOT / ".venv" / "bin"
-MODEL = ROOT / "models" / "qingting.tar.gz"
-RESULTS = Path(__file__).resolve().parent / "results" / "rest_turns.json"
-HOST = "127.0.0.1"
+RESULTS = RESULTS_DIR / "rest_turns.json"
 WEBHOOK = "/webhooks/rest/webhook"
 
 REQUEST_TIMEOUT_S = 30.0
-STARTUP_TIMEOUT_S = 300.0
-STOP_TIMEOUT_S = 20.0
 
 # --------------------------------------------------------------------------------------------
 # The script: 20 conversations x 10 turns = 200 turns. Demo orders QT202611150001..24.
@@ -129,94 +139,6 @@ def script(turns: int) -> list[list[str]]:
 # --------------------------------------------------------------------------------------------
 # Servers
 # --------------------------------------------------------------------------------------------
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind((HOST, 0))
-        return sock.getsockname()[1]
-
-
-@dataclass
-class Proc:
-    name: str
-    process: subprocess.Popen
-    log_path: Path
-
-    def tail(self, chars: int = 3000) -> str:
-        try:
-            return self.log_path.read_text(errors="replace")[-chars:]
-        except OSError:
-            return ""
-
-
-def base_env(var_dir: Path) -> dict[str, str]:
-    env = {**os.environ, "RASA_TELEMETRY_ENABLED": "false", "QINGTING_VAR_DIR": str(var_dir),
-           "TF_CPP_MIN_LOG_LEVEL": "3", "SQLALCHEMY_SILENCE_UBER_WARNING": "1",
-           "PYTHONUNBUFFERED": "1"}
-    for name in ("DATABASE_URL", "REDIS_URL", "ORDER_API_URL", "QINGTING_FAULT_ACTIONS"):
-        env.pop(name, None)
-    return env
-
-
-def spawn(name: str, argv: list[str], env: dict[str, str], log_dir: Path) -> Proc:
-    log_path = log_dir / f"{name}.log"
-    with log_path.open("wb") as log:
-        process = subprocess.Popen(argv, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
-                                   stdin=subprocess.DEVNULL, start_new_session=True)
-    return Proc(name, process, log_path)
-
-
-def stop(proc: Proc) -> None:
-    """SIGTERM the process group, SIGKILL it if it does not go within STOP_TIMEOUT_S."""
-    if proc.process.poll() is not None:
-        return
-    try:
-        os.killpg(proc.process.pid, signal.SIGTERM)
-        proc.process.wait(timeout=STOP_TIMEOUT_S)
-    except subprocess.TimeoutExpired:
-        os.killpg(proc.process.pid, signal.SIGKILL)
-        proc.process.wait(timeout=STOP_TIMEOUT_S)
-    except ProcessLookupError:
-        pass
-
-
-async def wait_until_up(session: aiohttp.ClientSession, proc: Proc, url: str, deadline: float,
-                        check=None) -> None:  # type: ignore[no-untyped-def]
-    """Poll `url` until it answers 200 (and `check(body)` holds), the process dies or time runs out."""
-    while time.monotonic() < deadline:
-        if proc.process.poll() is not None:
-            raise RuntimeError(f"{proc.name} exited early (code {proc.process.returncode}); "
-                               f"log {proc.log_path}:\n{proc.tail()}")
-        try:
-            async with session.get(url, timeout=aiohttp.ClientTimeout(total=5)) as response:
-                body = await response.text()
-                if response.status == 200 and (check is None or check(body)):
-                    return
-        except (aiohttp.ClientError, asyncio.TimeoutError):
-            pass
-        await asyncio.sleep(1.0)
-    raise RuntimeError(f"{proc.name} did not come up at {url} in time; log {proc.log_path}:\n{proc.tail()}")
-
-
-def startup_deadline(run_deadline: float) -> float:
-    return min(time.monotonic() + STARTUP_TIMEOUT_S, run_deadline)
-
-
-async def start_qingting(session: aiohttp.ClientSession, work: Path, procs: list[Proc],
-                         run_deadline: float) -> str:
-    var_dir = work / "qingting-var"
-    var_dir.mkdir()
-    port = free_port()
-    env = {**base_env(var_dir), "QINGTING_PORT": str(port), "QINGTING_HOST": HOST,
-           "QINGTING_MODEL_DIR": str(MODEL.parent)}
-    proc = spawn("qingting-serve", [str(VENV_BIN / "qingting"), "serve"], env, work)
-    procs.append(proc)
-    base = f"http://{HOST}:{port}"
-    deadline = startup_deadline(run_deadline)
-    await wait_until_up(session, proc, base + "/health", deadline)
-    await wait_until_up(session, proc, base + "/ready", deadline)
-    return base
-
-
 async def start_stock(session: aiohttp.ClientSession, work: Path, procs: list[Proc],
                       run_deadline: float) -> str:
     var_dir = work / "stock-var"
@@ -294,15 +216,6 @@ async def converse(session: aiohttp.ClientSession, url: str, sender: str, turns:
                    tally: Tally) -> None:
     for message in turns:
         await send(session, url, sender, message, tally)
-
-
-def percentile(values: list[float], pct: float) -> float | None:
-    """Nearest-rank percentile."""
-    if not values:
-        return None
-    ordered = sorted(values)
-    rank = max(1, -(-len(ordered) * pct // 100))  # ceil
-    return ordered[int(rank) - 1]
 
 
 @dataclass
@@ -392,10 +305,6 @@ async def bench_system(session: aiohttp.ClientSession, system: str, base: str,
 # --------------------------------------------------------------------------------------------
 # Report
 # --------------------------------------------------------------------------------------------
-def fmt(value: float | None, digits: int = 1) -> str:
-    return "-" if value is None else f"{value:.{digits}f}"
-
-
 def table(results: list[Result]) -> str:
     header = ("system", "mode", "turns", "errors", "empty", "turns/s", "p50 ms", "p99 ms")
     rows = [(r.system, f"{r.mode} x{r.concurrency}", str(r.turns), str(r.errors), str(r.empty),
@@ -427,18 +336,6 @@ def _ratio(a: float | None, b: float | None, digits: int) -> float | None:
 
 
 # --------------------------------------------------------------------------------------------
-def keep_logs(procs: list[Proc]) -> None:
-    """After a failure, copy the servers' logs next to the results (the temp dir goes away)."""
-    if not procs:
-        return
-    logs = RESULTS.parent / "logs"
-    logs.mkdir(parents=True, exist_ok=True)
-    for proc in procs:
-        if proc.log_path.exists():
-            shutil.copyfile(proc.log_path, logs / proc.log_path.name)
-    print(f"server logs kept in {logs}", file=sys.stderr)
-
-
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0],
                                      formatter_class=argparse.RawDescriptionHelpFormatter)

@@ -61,8 +61,13 @@ def cmd_serve(args: argparse.Namespace) -> None:
     base = f"http://{settings.host}:{settings.port}"
 
     async def announce(_app: web.Application) -> None:
-        print(f"Qingting is up.\n  chat page:    {base}/chat\n  REST channel: {base}/webhooks/rest/webhook\n"
-              f"  health:       {base}/health", flush=True)
+        from bot.console.accounts import Accounts
+
+        print(f"Qingting is up.\n  chat page:    {base}/chat\n  agent console: {base}/console\n"
+              f"  REST channel: {base}/webhooks/rest/webhook\n  health:       {base}/health", flush=True)
+        if not Accounts(settings.database_url).list():
+            # No default password exists anywhere: the first account is made by hand.
+            print("  no console account yet: `.venv/bin/qingting create-user NAME --role admin`", flush=True)
 
     app.on_startup.append(announce)
     web.run_app(app, host=settings.host, port=settings.port, print=None, shutdown_timeout=15)
