@@ -23,6 +23,7 @@ from actions.common import (
     was_truncated,
 )
 from bot.dialogue import texts
+from bot.followups import answers
 from bot.orders import clean_order_id
 from bot.remedy import RemedyOption
 from bot.schedule import local
@@ -36,6 +37,7 @@ REMEDY_INTENTS = {
     "request_repair": "repair",
     "request_compensation": "compensation",
 }
+CSAT_SLOTS = ("csat_solved", "csat_score", "csat_comment")
 FLOW_RESET = ["order_id", "product", "incident_date", "amount", "wish", "remedy", "followup_time", "followup_at"]
 
 
@@ -445,6 +447,65 @@ class ActionResumeAfterAgent(Action):
         if stage == "remedy":
             events += [SlotSet("remedy", None)]
         return events + [FollowupAction(follow)]
+
+
+class ActionFollowupCheck(Action):
+    """Run by the scheduler when a follow-up (回访) is due: ask whether it was solved."""
+
+    def name(self) -> str:
+        return "action_followup_check"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
+        reference, remedy_label = await svc().complaints.followup_context(tracker.get_slot("complaint_id"))
+        dispatcher.utter_message(text=texts.followup_check(reference, remedy_label))
+        return [SlotSet("stage", "csat"), SlotSet("requested_slot", None)] + [
+            SlotSet(name, None) for name in CSAT_SLOTS
+        ] + [FollowupAction("csat_form")]
+
+
+class ValidateCsatForm(FormValidationAction):
+    """Unclear answers are simply asked again (with the buttons)."""
+
+    def name(self) -> str:
+        return "validate_csat_form"
+
+    def validate_csat_solved(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker,
+                             domain: DomainDict) -> dict[str, Any]:
+        answer = answers.solved(str(value or ""))
+        return {"csat_solved": None if answer is None else ("yes" if answer else "no")}
+
+    def validate_csat_score(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker,
+                            domain: DomainDict) -> dict[str, Any]:
+        rating = answers.score(str(value or ""))
+        return {"csat_score": str(rating) if rating else None}
+
+    def validate_csat_comment(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker,
+                              domain: DomainDict) -> dict[str, Any]:
+        if value is None:  # the form validates the slots it was started with, all empty
+            return {"csat_comment": None}
+        return {"csat_comment": answers.comment(str(value)) or "none"}
+
+
+class ActionCsatSubmit(Action):
+    """Solved and rated 4-5: close with thanks. Otherwise reopen, apologise, hand to a person."""
+
+    def name(self) -> str:
+        return "action_csat_submit"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
+        solved = tracker.get_slot("csat_solved") == "yes"
+        rating = int(tracker.get_slot("csat_score") or 1)
+        comment = tracker.get_slot("csat_comment")
+        reference = await svc().complaints.record_csat(
+            tracker.get_slot("complaint_id"), tracker.get_slot("followup_id"), solved, rating,
+            None if comment in (None, "none") else str(comment),
+        )
+        reset = [SlotSet(name, None) for name in (*CSAT_SLOTS, "followup_id")]
+        if solved and rating >= 4:
+            dispatcher.utter_message(text=texts.csat_thanks())
+            return reset + [SlotSet("stage", "closed")]
+        dispatcher.utter_message(text=texts.csat_reopened(reference, solved))
+        return reset + await hand_off(dispatcher, tracker, ["low_csat" if solved else "followup_unsolved"])
 
 
 class ActionHandoff(Action):

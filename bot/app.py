@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import logging
 
 from aiohttp import web
@@ -18,23 +20,29 @@ from bot.console.sessions import DatabaseSessionStorage
 from bot.console.sockets import ConsoleSockets
 from bot.console.takeover import Takeover
 from bot.delivery import Delivery
+from bot.followups.scheduler import FollowUpScheduler, SchedulerParts
+from bot.followups.sla import SlaWatch
+from bot.followups.store import FollowUpStore
 from bot.gateway import Gateway
 from bot.orders import seed_demo_orders
+from bot.outbox import Outbox
 from bot.runtime import load_agent
 from bot.services import services
 from bot.settings import Settings
+from bot.sms import LocalSmsOutbox
 from bot.web import pages
 
 log = logging.getLogger(__name__)
+SCHEDULER_TASK = web.AppKey("scheduler_task", asyncio.Task)
 
 
-def channels(sio) -> list:  # type: ignore[no-untyped-def, type-arg]
+def channels(sio, outbox: Outbox) -> list:  # type: ignore[no-untyped-def, type-arg]
     """REST, socket.io and the chat page API always; WeChat when credentials.yml has it."""
     from bot.channels.chat_api import ChatApi
     from bot.channels.wechat import WeChatChannel
     from bot.credentials import load_credentials
 
-    found = [RestChannel(), SocketIOChannel(sio), ChatApi()]
+    found = [RestChannel(outbox), SocketIOChannel(outbox, sio), ChatApi()]
     wechat = load_credentials("wechat")
     if wechat:
         found.append(WeChatChannel(wechat))
@@ -71,6 +79,29 @@ async def _warm_up(app: web.Application) -> None:
     await app[AGENT].parse_message("你好")
 
 
+def scheduler_for(app: web.Application, settings: Settings) -> FollowUpScheduler:
+    svc = app[SERVICES]
+    parts = SchedulerParts(
+        agent=app[AGENT], kb=svc.kb, store=FollowUpStore(settings.database_url, svc.kb.service.followup),
+        sla=SlaWatch(settings.database_url, svc.kb), delivery=app[DELIVERY],
+        sms=LocalSmsOutbox(settings.database_url), live=svc.live,
+    )
+    return FollowUpScheduler(parts, interval_s=settings.scheduler_interval_s)
+
+
+async def _start_scheduler(app: web.Application) -> None:
+    if app[SETTINGS].scheduler_interval_s > 0:
+        app[SCHEDULER_TASK] = asyncio.create_task(scheduler_for(app, app[SETTINGS]).run_forever())
+
+
+async def _stop_scheduler(app: web.Application) -> None:
+    task = app.get(SCHEDULER_TASK)
+    if task is not None:
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
+
+
 def _add_console(app: web.Application, sio, settings: Settings) -> None:  # type: ignore[no-untyped-def]
     svc = app[SERVICES]
     storage = DatabaseSessionStorage(settings.database_url, secure=settings.secure_cookies)
@@ -99,7 +130,7 @@ def create_app(settings: Settings, agent=None) -> web.Application:  # type: igno
     sio = socket_server()
     app.router.add_get("/health", _health)
     app.router.add_get("/ready", _ready)
-    for channel in channels(sio):
+    for channel in channels(sio, Outbox(settings.database_url)):
         channel.add_routes(app)
         if hasattr(channel, "deliver"):
             app[DELIVERY].register(channel.name, channel.deliver)
@@ -107,4 +138,6 @@ def create_app(settings: Settings, agent=None) -> web.Application:  # type: igno
     app.middlewares.extend([polite_errors, session_middleware(app[console_auth.SESSIONS]), console_auth.csrf_guard])
     pages.add_routes(app)
     app.on_startup.append(_warm_up)
+    app.on_startup.append(_start_scheduler)
+    app.on_cleanup.append(_stop_scheduler)
     return app

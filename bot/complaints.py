@@ -284,6 +284,39 @@ class ComplaintService:
             if complaint is not None and complaint.status == "accepted":
                 complaint.status = "in_progress"
 
+    # --- follow-up answers ------------------------------------------------------------------
+    async def followup_context(self, complaint_id: str | None) -> tuple[str, str | None]:
+        """(reference, remedy label) for the follow-up's opening line."""
+        return await asyncio.to_thread(self._followup_context, complaint_id)
+
+    def _followup_context(self, complaint_id: str | None) -> tuple[str, str | None]:
+        with session_scope(self.url) as session:
+            complaint = session.get(m.Complaint, complaint_id) if complaint_id else None
+            if complaint is None:
+                return "", None
+            label = self.kb.remedy_label(complaint.remedy) if complaint.remedy in self.kb.remedies.kinds else None
+            return complaint.reference, label
+
+    async def record_csat(self, complaint_id: str | None, follow_up_id: str | None, solved: bool, score: int,
+                          comment: str | None) -> str:
+        """Record the answer; solved with 4-5 closes the complaint, anything else reopens it.
+        Returns the complaint reference."""
+        return await asyncio.to_thread(self._record_csat, complaint_id, follow_up_id, solved, score, comment)
+
+    def _record_csat(self, complaint_id: str | None, follow_up_id: str | None, solved: bool, score: int,
+                     comment: str | None) -> str:
+        with session_scope(self.url) as session:
+            complaint = session.get(m.Complaint, complaint_id) if complaint_id else None
+            if complaint is None:
+                return ""
+            follow_up = session.get(m.FollowUp, follow_up_id) if follow_up_id else None
+            session.add(m.Csat(complaint_id=complaint.id, follow_up_id=follow_up.id if follow_up else None,
+                               solved=solved, score=score, comment=mask_personal_data(comment) if comment else None))
+            if follow_up is not None:
+                follow_up.status, follow_up.answered_at = "answered", m.utcnow()
+            complaint.status = "closed" if solved and score >= 4 else "reopened"
+            return complaint.reference
+
     # --- progress ------------------------------------------------------------------------
     async def progress(self, sender_id: str) -> Progress | None:
         return await asyncio.to_thread(self._progress, sender_id)

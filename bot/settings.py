@@ -35,6 +35,10 @@ class Settings:
     port: int = field(default_factory=lambda: int(os.environ.get("QINGTING_PORT", "5005")))
     # Behind HTTPS (production) the console cookie must be Secure; plain-HTTP loopback is not.
     secure_cookies: bool = field(default_factory=lambda: os.environ.get("QINGTING_SECURE_COOKIES", "") == "1")
+    # How often the follow-up/SLA scheduler looks for due work; 0 switches it off in this process.
+    scheduler_interval_s: float = field(
+        default_factory=lambda: float(os.environ.get("QINGTING_SCHEDULER_INTERVAL_S", "15"))
+    )
 
     @property
     def database_url(self) -> str:

@@ -49,6 +49,8 @@ REASON_LABELS = {
     "repeat_complaint": "重复投诉",
     "above_cap": "补偿超出机器人权限",
     "sla_breach": "超出服务时限",
+    "followup_unsolved": "回访时问题仍未解决",
+    "low_csat": "回访满意度偏低",
 }
 
 _REPEATED_BANG = re.compile(r"[!！]{3,}")

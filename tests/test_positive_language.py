@@ -104,6 +104,12 @@ def builder_texts() -> list[tuple[str, str]]:
     for approved in (True, False):
         found.append(("approval_outcome", texts.approval_outcome(approved, "800.00", 200, "TS20261123-0001")))
     found += [("case_closed", texts.case_closed(ref)) for ref in ("TS20261123-0001", None)]
+    for remedy in (None, "退货退款"):
+        found.append(("followup_check", texts.followup_check("TS20261123-0001", remedy)))
+    found.append(("followup_reminder", texts.followup_reminder("TS20261123-0001")))
+    found.append(("csat_thanks", texts.csat_thanks()))
+    found += [("csat_reopened", texts.csat_reopened("TS20261123-0001", solved)) for solved in (True, False)]
+    found += [("wait_apology", texts.wait_apology(ref)) for ref in ("TS20261123-0001", None)]
     return found
 
 
@@ -126,6 +132,8 @@ def channel_texts() -> list[tuple[str, str]]:
         ("wechat.WELCOME", wechat.WELCOME),
         ("wechat.IMAGE_RECEIVED", wechat.IMAGE_RECEIVED),
         ("wechat.LOCATION_RECEIVED", wechat.LOCATION_RECEIVED),
+        ("wechat.IMAGE_RETRY", wechat.IMAGE_RETRY),
+        ("wechat.FOLLOWUP_REMARK", wechat.FOLLOWUP_REMARK),
         ("socketio.FLOOD_NOTICE", socketio.FLOOD_NOTICE),
         ("chat_api.BAD_SESSION", chat_api.BAD_SESSION),
         ("chat_api.BAD_UPLOAD", chat_api.BAD_UPLOAD),

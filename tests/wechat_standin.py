@@ -1,13 +1,23 @@
-"""A local stand-in for the WeChat API servers (token + customer-service send), recording calls."""
+"""A local stand-in for the WeChat API servers, in the documented protocol shapes: token,
+customer-service send and template send (recorded), temporary media download (bytes a test
+registered per media_id; JSON errcode 40007 for unknown ids)."""
 
 from __future__ import annotations
 
 import asyncio
 import threading
 import time
+from dataclasses import dataclass
 from typing import Any
 
 from aiohttp import web
+
+
+@dataclass(frozen=True)
+class Media:
+    data: bytes
+    content_type: str
+    delay: float = 0.0  # seconds before answering, like a slow media server
 
 
 class WeChatApiStandIn:
@@ -15,6 +25,9 @@ class WeChatApiStandIn:
         self.app_id = app_id
         self.app_secret = app_secret
         self.sent: list[dict[str, Any]] = []
+        self.templates: list[dict[str, Any]] = []
+        self.media: dict[str, Media] = {}
+        self.media_requests: list[str] = []
         self.token_requests = 0
         self.url = ""
         self._loop = asyncio.new_event_loop()
@@ -24,6 +37,8 @@ class WeChatApiStandIn:
         app = web.Application()
         app.router.add_get("/cgi-bin/token", self._token)
         app.router.add_post("/cgi-bin/message/custom/send", self._send)
+        app.router.add_post("/cgi-bin/message/template/send", self._template)
+        app.router.add_get("/cgi-bin/media/get", self._media)
         return app
 
     async def _token(self, request: web.Request) -> web.Response:
@@ -38,6 +53,31 @@ class WeChatApiStandIn:
             return web.json_response({"errcode": 40001, "errmsg": "invalid credential"})
         self.sent.append(await request.json())
         return web.json_response({"errcode": 0, "errmsg": "ok"})
+
+    async def _template(self, request: web.Request) -> web.Response:
+        if not request.query.get("access_token", "").startswith("token-"):
+            return web.json_response({"errcode": 40001, "errmsg": "invalid credential"})
+        body = await request.json()
+        if not body.get("template_id"):
+            return web.json_response({"errcode": 40037, "errmsg": "invalid template_id"})
+        self.templates.append(body)
+        return web.json_response({"errcode": 0, "errmsg": "ok", "msgid": len(self.templates)})
+
+    async def _media(self, request: web.Request) -> web.StreamResponse:
+        if not request.query.get("access_token", "").startswith("token-"):
+            return web.json_response({"errcode": 40001, "errmsg": "invalid credential"})
+        media_id = request.query.get("media_id", "")
+        self.media_requests.append(media_id)
+        media = self.media.get(media_id)
+        if media is None:
+            return web.json_response({"errcode": 40007, "errmsg": "invalid media_id"})
+        await asyncio.sleep(media.delay)
+        return web.Response(body=media.data, headers={"Content-Type": media.content_type,
+                                                      "Content-disposition": f'attachment; filename="{media_id}"'})
+
+    def add_media(self, media_id: str, data: bytes, content_type: str = "image/png", delay: float = 0.0) -> None:
+        """What media/get serves for this media_id from now on."""
+        self.media[media_id] = Media(data, content_type, delay)
 
     def start(self) -> None:
         ready = threading.Event()
@@ -70,3 +110,6 @@ class WeChatApiStandIn:
                 return found
             time.sleep(0.2)
         return []
+
+    def templates_to(self, openid: str) -> list[dict[str, Any]]:
+        return [t for t in self.templates if t.get("touser") == openid]

@@ -10,12 +10,19 @@ from aiohttp import web
 from bot.appkeys import GATEWAY
 from bot.channels.base import Channel, json_error
 from bot.gateway import MAX_SENDER_LENGTH
+from bot.outbox import Outbox
 
 MAX_BODY_BYTES = 256 * 1024
 
 
 class RestChannel(Channel):
+    """Rasa's REST contract. Messages that arrived while the customer was away (an agent's
+    reply, a follow-up) come first in the answer to their next message."""
+
     name = "rest"
+
+    def __init__(self, outbox: Outbox) -> None:
+        self.outbox = outbox
 
     def add_routes(self, app: web.Application) -> None:
         app.router.add_get("/webhooks/rest", self.health)
@@ -44,5 +51,11 @@ class RestChannel(Channel):
         message = body.get("message")
         text = message if isinstance(message, str) else "" if message is None else str(message)
         metadata = body.get("metadata") if isinstance(body.get("metadata"), dict) else None
+        waiting = await self.outbox.take(sender)
         replies = await request.app[GATEWAY].handle(sender, text, self.name, metadata)
-        return web.json_response(replies)
+        return web.json_response(waiting + replies)
+
+    async def deliver(self, sender_id: str, replies: list[dict[str, Any]]) -> bool:
+        """The Delivery contract: kept until the customer's next message."""
+        await self.outbox.put(sender_id, self.name, replies)
+        return True

@@ -21,6 +21,7 @@ from aiohttp import web
 
 from bot.appkeys import GATEWAY
 from bot.channels.base import Channel
+from bot.outbox import Outbox
 
 log = logging.getLogger(__name__)
 
@@ -29,7 +30,6 @@ FLOOD_LIMIT = 8  # messages …
 FLOOD_WINDOW = 10.0  # … per this many seconds per connection
 FLOOD_NOTICE = "您发得有点快，我正在认真看前面的消息，请稍等几秒再继续～"
 MAX_TEXT = 10_000
-OUTBOX_LIMIT = 50
 
 
 def to_webchat(message: dict[str, Any]) -> dict[str, Any]:
@@ -58,11 +58,11 @@ def socket_server(client_manager: socketio.AsyncManager | None = None) -> socket
 class SocketIOChannel(Channel):
     name = "socketio"
 
-    def __init__(self, sio: socketio.AsyncServer | None = None) -> None:
+    def __init__(self, outbox: Outbox, sio: socketio.AsyncServer | None = None) -> None:
         self.sio = sio or socket_server()
+        self.outbox = outbox
         self.app: web.Application | None = None
         self._recent: dict[str, deque[float]] = defaultdict(deque)
-        self._outbox: dict[str, list[dict[str, Any]]] = defaultdict(list)
         self.sio.on("connect", self.on_connect)
         self.sio.on("session_request", self.on_session_request)
         self.sio.on("user_uttered", self.on_user_uttered)
@@ -85,7 +85,7 @@ class SocketIOChannel(Channel):
         await self.sio.save_session(sid, {"session_id": session_id})
         await self.sio.enter_room(sid, session_id)
         await self.sio.emit("session_confirm", session_id, room=sid)
-        waiting = self._outbox.pop(session_id, [])
+        waiting = await self.outbox.take(session_id)
         if isinstance(data, dict) and data.get("skip_outbox"):
             return  # our H5 page restores the whole history from the tracker instead
         for message in waiting:
@@ -126,13 +126,11 @@ class SocketIOChannel(Channel):
 
     async def push(self, session_id: str, replies: list[dict[str, Any]]) -> None:
         """Send bot (or agent) messages to whoever holds this session, now or on reconnect."""
-        for reply in replies:
-            message = to_webchat(reply)
-            if not message:
-                continue
-            if self._connected(session_id):
+        messages = [message for message in map(to_webchat, replies) if message]
+        if not messages:
+            return
+        if self._connected(session_id):
+            for message in messages:
                 await self.sio.emit("bot_uttered", message, room=session_id)
-            else:
-                box = self._outbox[session_id]
-                box.append(message)
-                del box[:-OUTBOX_LIMIT]
+        else:
+            await self.outbox.put(session_id, self.name, messages)

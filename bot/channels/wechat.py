@@ -5,8 +5,12 @@
   no entities) before wechatpy parses it.
 - WeChat waits 5 s, then retries up to three times: every push is recorded once by MsgId
   (FromUserName+CreateTime for events); a retry never runs the bot again.
-- Replies within the deadline go back passively; anything later (a slow turn) goes through
-  the customer-service message API, inside the 48-hour window.
+- Replies within the deadline go back passively; anything later (a slow turn, a slow photo
+  download) goes through the customer-service message API, inside the 48-hour window.
+- Image messages are downloaded through the temporary-media API and kept as evidence with the
+  chat page's rules (bot/evidence.py).
+- Messages the customer did not just ask for (`deliver`) use the customer-service API inside
+  the window and, outside it, one template message when `followup_template_id` is configured.
 """
 
 from __future__ import annotations
@@ -32,6 +36,7 @@ from wechatpy.utils import check_signature
 from bot.appkeys import GATEWAY, SERVICES
 from bot.channels.base import Channel
 from bot.channels.wechat_api import WeChatApi
+from bot.evidence import MAX_BYTES, store_upload
 from bot.storage import models as m
 from bot.storage.db import session_scope
 
@@ -44,7 +49,10 @@ WINDOW = timedelta(hours=48)
 
 WELCOME = "感谢关注倾听客服！遇到商品质量、服务、账单、配送或售后方面的问题，直接发消息告诉我，我马上帮您处理。"
 MENU = {"COMPLAIN": "我要投诉", "我要投诉": "我要投诉", "PROGRESS": "我的投诉处理得怎么样了", "查询进度": "我的投诉处理得怎么样了"}
-IMAGE_RECEIVED = "照片已经收到，谢谢您！请再用文字简单说说遇到的情况，我马上为您记录处理。"
+IMAGE_RECEIVED = "照片已收到，已附在您的投诉记录里，处理的同事会看到。还有想补充的，直接发文字告诉我就好。"
+IMAGE_RETRY = "这张照片还在路上，麻烦您再发一次，收到后我马上附到您的投诉记录里。"
+FOLLOWUP_REMARK = "直接在公众号里回复我们，就能接着聊，我们一直在。"
+TEMPLATE_FIRST_LIMIT = 200
 LOCATION_RECEIVED = "位置已经收到，谢谢您！请用文字说说遇到的情况，我来帮您处理。"
 
 
@@ -63,7 +71,7 @@ def render(replies: list[dict[str, Any]]) -> str:
 class WeChatChannel(Channel):
     name = "wechat"
 
-    def __init__(self, config: dict[str, Any]) -> None:
+    def __init__(self, config: dict[str, Any], database_url: str | None = None) -> None:
         self.token = str(config["token"])
         self.app_id = str(config["app_id"])
         aes_key = config.get("encoding_aes_key")
@@ -71,6 +79,8 @@ class WeChatChannel(Channel):
         self.api = WeChatApi(self.app_id, str(config["app_secret"]),
                              str(config.get("api_base") or "https://api.weixin.qq.com"))
         self.deadline = float(config.get("reply_deadline_seconds") or 4.5)
+        self.followup_template_id = str(config.get("followup_template_id") or "")
+        self.database_url = database_url
 
     def add_routes(self, app: web.Application) -> None:
         app.router.add_get("/webhooks/wechat/webhook", self.verify)
@@ -224,19 +234,28 @@ class WeChatChannel(Channel):
             ok = ok and result.ok
         await asyncio.to_thread(self._set_state, url, key, "sent" if ok else "failed", content)
 
-    async def send_text(self, database_url: str, openid: str, content: str) -> bool:
-        """Deliver a message the customer did not just ask for (agent replies, follow-ups)."""
-        if not await asyncio.to_thread(self._inside_window, database_url, openid):
-            return False
-        return (await self.api.send_text(openid, content)).ok
-
     async def deliver(self, sender_id: str, replies: list[dict[str, Any]]) -> bool:
-        """The Delivery contract: agent replies go out through the customer-service API."""
+        """The Delivery contract: the customer-service API inside the 48-hour window, else one
+        template message (when configured)."""
         from bot.services import services
 
         content = render(replies)
+        if not content:
+            return False
         openid = sender_id.split(":", 1)[-1]
-        return bool(content) and await self.send_text(services().settings.database_url, openid, content)
+        url = self.database_url or services().settings.database_url
+        if await asyncio.to_thread(self._inside_window, url, openid):
+            result = await self.api.send_text(openid, content)
+            if not result.window_passed:
+                return result.ok
+        return await self.send_followup_template(openid, replies)
+
+    async def send_followup_template(self, openid: str, replies: list[dict[str, Any]]) -> bool:
+        if not self.followup_template_id:
+            return False
+        first = next((r["text"] for r in replies if r.get("text")), "")[:TEMPLATE_FIRST_LIMIT]
+        data = {"first": first, "remark": FOLLOWUP_REMARK}
+        return (await self.api.send_template(openid, self.followup_template_id, data)).ok
 
     # --- what each kind of push gets -------------------------------------------------------
     async def _answer(self, app: web.Application, message: Any) -> str:
@@ -250,7 +269,7 @@ class WeChatChannel(Channel):
             if not text:
                 return random.choice(kb.language.unsupported_media)
         elif kind == "image":
-            return IMAGE_RECEIVED
+            return await self._keep_image(app, message)
         elif kind == "location":
             return LOCATION_RECEIVED
         elif kind == "event":
@@ -266,3 +285,15 @@ class WeChatChannel(Channel):
         sender = f"wechat:{message.source}"
         replies = await app[GATEWAY].handle(sender, text or "", self.name)
         return render(replies)
+
+    async def _keep_image(self, app: web.Application, message: Any) -> str:
+        """Download the picture and keep it as evidence, like a photo from the chat page."""
+        media = await self.api.download_media(str(message.media_id or ""), MAX_BYTES)
+        if not media.ok:
+            return IMAGE_RETRY
+        settings = app[SERVICES].settings
+        result = await asyncio.to_thread(
+            store_upload, settings.database_url, settings.var_dir / "uploads",
+            f"wechat:{message.source}", self.name, media.data,
+        )
+        return IMAGE_RECEIVED if result.ok else result.message

@@ -189,6 +189,7 @@ async def close(request: web.Request) -> web.Response:
     sender_id, channel = await _desk_call(console.desk.close, handoff_id, user, str(body.get("resolution") or ""))
     reference = (case.get("complaint") or {}).get("reference")
     await console.takeover.say(sender_id, channel, texts.case_closed(reference), user)
+    await console.takeover.reopen_silently(sender_id)
     await console.live.queue_changed("closed", handoff_id)
     return web.json_response({"status": "closed"})
 

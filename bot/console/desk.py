@@ -13,6 +13,8 @@ from typing import Any
 from sqlalchemy import func, or_, select, update
 
 from bot.console.accounts import ConsoleUser
+from bot.followups.sla import SlaWatch
+from bot.followups.store import FollowUpStore
 from bot.knowledge import KnowledgeBase
 from bot.severity import reason_label
 from bot.storage import models as m
@@ -55,6 +57,8 @@ class HandoffDesk:
     def __init__(self, database_url: str, kb: KnowledgeBase) -> None:
         self.url = database_url
         self.kb = kb
+        self.followups = FollowUpStore(database_url, kb.service.followup)
+        self.sla = SlaWatch(database_url, kb)
 
     # --- reading ---------------------------------------------------------------------------
     def queue(self, include_closed: bool = False) -> list[dict[str, Any]]:
@@ -352,6 +356,8 @@ class HandoffDesk:
                 ],
                 "queued": sum(1 for c in open_cases if c["status"] == "queued"),
                 "pending_approvals": pending,
+                "failed_followups": self.followups.failed_list(),
+                "sla_breaches": self.sla.recent(),
             }
 
     def audit_log(self, target: str | None = None, limit: int = 200) -> list[dict[str, Any]]:

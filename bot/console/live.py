@@ -53,3 +53,7 @@ class LiveEvents:
     async def customer_waiting(self, sender_id: str) -> None:
         """The customer wrote while a person has (or is about to have) the conversation."""
         await self._emit("customer_activity", {"sender_id": sender_id}, AGENTS)
+
+    async def notice(self, kind: str, data: dict[str, Any]) -> None:
+        """Something supervisors should see at once (an SLA breach, a follow-up that failed)."""
+        await self._emit("notice", {"kind": kind, **data}, AGENTS)

@@ -67,7 +67,13 @@ SCHEMAS: dict[str, Any] = {
     "Overview": obj(["open", "breached", "agents", "queued", "pending_approvals", "now"],
                     open={"type": "array", "items": ref("QueueItem")},
                     breached={"type": "array", "items": ref("QueueItem")},
-                    agents={"type": "array", "items": ANY_OBJ}, queued=INT, pending_approvals=INT, now=STR),
+                    agents={"type": "array", "items": ANY_OBJ}, queued=INT, pending_approvals=INT, now=STR,
+                    failed_followups={"type": "array", "items": obj(
+                        ["id", "reference", "channel", "attempts", "due_at", "error"], id=STR, reference=STR,
+                        channel=STR, attempts=INT, due_at=STR, error=STR)},
+                    sla_breaches={"type": "array", "items": obj(
+                        ["kind", "target_id", "from_level", "to_level", "at"], kind=STR, target_id=STR,
+                        from_level=INT, to_level=INT, at=STR)}),
     "Audit": obj(["entries"], entries={"type": "array", "items": obj(["at", "actor", "action"], at=STR, actor=STR,
                                                                        action=STR, target=NSTR, detail=ANY_OBJ)}),
 }

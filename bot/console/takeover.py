@@ -11,8 +11,6 @@ from __future__ import annotations
 from typing import Any
 
 from rasa.core.agent import Agent
-from rasa.core.channels.channel import CollectingOutputChannel
-from rasa.core.policies.policy import PolicyPrediction
 from rasa.shared.core.events import (
     BotUttered,
     ConversationPaused,
@@ -24,6 +22,7 @@ from rasa.shared.core.events import (
 from bot.console.accounts import ConsoleUser
 from bot.console.live import LiveEvents
 from bot.delivery import Delivery
+from bot.dialogue.inject import append_message, run_action, update_tracker
 from bot.storage.crypto import mask_personal_data
 
 RESUME_ACTION = "action_resume_after_agent"
@@ -38,32 +37,22 @@ class Takeover:
     async def say(self, sender_id: str, channel: str, text: str, author: ConsoleUser | None) -> bool:
         """Record a message from a person (agent or supervisor) and send it to the customer."""
         metadata = {"source": "agent", "agent": author.display_name if author else "客服"}
-        async with self.agent.lock_store.lock(sender_id):
-            tracker = await self.agent.tracker_store.get_or_create_tracker(sender_id)
-            tracker.update(BotUttered(text, metadata=metadata))
-            await self.agent.tracker_store.save(tracker)
+        await append_message(self.agent, sender_id, text, metadata)
         await self.live.message(sender_id, "agent", text, metadata["agent"])
         return await self.delivery.send(sender_id, channel, [{"recipient_id": sender_id, "text": text}])
 
     async def resume_bot(self, sender_id: str, channel: str, stage: str) -> list[dict[str, Any]]:
         """Un-pause the conversation and let the bot continue at `stage`; returns what it said."""
-        processor = self.agent.processor
-        assert processor is not None
-        collector = CollectingOutputChannel()
-        async with self.agent.lock_store.lock(sender_id):
-            tracker = await processor.fetch_tracker_and_update_session(sender_id, collector)
-            tracker.update(ConversationResumed())
-            tracker.update(SlotSet("stage", stage))
-            action = processor._get_action(RESUME_ACTION)
-            prediction = PolicyPrediction.for_action_name(processor.domain, RESUME_ACTION)
-            if await processor._run_action(action, tracker, collector, processor.nlg, prediction):
-                await processor._run_prediction_loop(collector, tracker)
-            await processor.save_tracker(tracker)
-        for message in collector.messages:
+        said = await run_action(self.agent, sender_id, RESUME_ACTION, [ConversationResumed(), SlotSet("stage", stage)])
+        for message in said:
             if message.get("text"):
                 await self.live.message(sender_id, "bot", message["text"])
-        await self.delivery.send(sender_id, channel, collector.messages)
-        return collector.messages
+        await self.delivery.send(sender_id, channel, said)
+        return said
+
+    async def reopen_silently(self, sender_id: str) -> None:
+        """After a person closed the case the bot listens again (a customer may come back)."""
+        await update_tracker(self.agent, sender_id, [ConversationResumed(), SlotSet("stage", "closed")])
 
     async def transcript(self, sender_id: str, mask: bool) -> list[dict[str, Any]]:
         """The whole conversation as the console shows it: customer, bot, agent, handoff marks."""

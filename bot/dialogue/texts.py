@@ -201,3 +201,32 @@ def approval_outcome(approved: bool, amount: object, cap: int, reference: str) -
 def case_closed(reference: str | None) -> str:
     ref = f"（投诉单{reference}）" if reference else ""
     return f"您的问题{ref}已经处理完毕，感谢您的耐心和信任。之后有任何情况，随时在这里找我们。"
+
+
+# --- follow-up (回访) and satisfaction ----------------------------------------------------------
+def followup_check(reference: str, remedy_label: str | None) -> str:
+    about = f"（{remedy_label}）" if remedy_label else ""
+    return f"您好，我是倾听客服小倾，按约定来回访您的投诉单{reference}{about}。想跟您确认一下处理结果。"
+
+
+def followup_reminder(reference: str) -> str:
+    return (f"您好，小倾再来问候一下：关于投诉单{reference}的回访，方便时回复「解决了」或「还没解决」就好，"
+            "您的反馈对我们很重要。")
+
+
+def csat_thanks() -> str:
+    return "太好了，问题解决了我们也放心了！感谢您的评价和耐心，之后有任何需要，随时来找小倾。"
+
+
+def csat_reopened(reference: str, solved: bool) -> str:
+    if solved:
+        return (f"感谢您的坦诚评价，让您不够满意，我们很抱歉。投诉单{reference}已经重新打开，"
+                "我马上请一位资深同事带着之前的全部记录来跟进，把体验补回来。")
+    return (f"非常抱歉，问题还没有真正解决，给您添麻烦了。投诉单{reference}已经重新打开，"
+            "我马上请一位资深同事带着之前的全部记录来跟进。")
+
+
+def wait_apology(reference: str | None) -> str:
+    ref = f"（投诉单{reference}）" if reference else ""
+    return (f"让您久等了，非常抱歉{ref}。您的问题已经提交主管优先安排，同事会尽快联系您，"
+            "您也可以继续留言，每一条我们都会看到。")

@@ -221,11 +221,19 @@ class BotLimits(Strict):
     message_char_limit: conint(ge=50)
 
 
+class FollowupPolicy(Strict):
+    reminder_after_hours: conint(ge=1)
+    close_after_hours: conint(ge=1)
+    max_attempts: conint(ge=1, le=20)
+    retry_base_minutes: conint(ge=1)
+
+
 class ServiceFile(Strict):
     working_hours: WorkingHours
     quiet_hours: Hours
     timezone: Text
     followup_offers: list[FollowupOffer] = Field(..., min_items=1)
+    followup: FollowupPolicy
     bot: BotLimits
     high_value_order_yuan: conint(gt=0)
     handoff_wait_minutes_per_case: conint(gt=0)

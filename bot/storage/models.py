@@ -163,6 +163,11 @@ class AuditEntry(Base):
 
 
 class FollowUp(Base):
+    """A return visit (回访). Status: scheduled → sending → sent → (reminded) → answered or
+    no_answer; a failed delivery goes to retry (next_attempt_at) and, after the last attempt,
+    to failed (shown in the console). `messages` holds what the bot said, written once, so a
+    retried delivery re-sends the same words instead of running the dialogue again."""
+
     __tablename__ = "follow_ups"
     id = Column(String(32), primary_key=True, default=new_id)
     complaint_id = Column(String(32), ForeignKey("complaints.id"), nullable=False, index=True)
@@ -172,8 +177,70 @@ class FollowUp(Base):
     status = Column(String(16), nullable=False, default="scheduled")
     attempts = Column(Integer, nullable=False, default=0)
     created_at = Column(DateTime, nullable=False, default=utcnow)
+    next_attempt_at = Column(DateTime, nullable=True)
+    claimed_by = Column(String(64), nullable=True)
+    claimed_at = Column(DateTime, nullable=True)
+    messages = Column(JSON, nullable=True)
+    sent_at = Column(DateTime, nullable=True)
+    sent_via = Column(String(32), nullable=True)
+    reminded_at = Column(DateTime, nullable=True)
+    answered_at = Column(DateTime, nullable=True)
+    last_error = Column(String(256), nullable=True)
 
     __table_args__ = (Index("ix_follow_ups_due", "status", "due_at"),)
+
+
+class Csat(Base):
+    """The customer's answer to a follow-up: solved or not, a 1-5 rating, a comment."""
+
+    __tablename__ = "csat"
+    id = Column(String(32), primary_key=True, default=new_id)
+    complaint_id = Column(String(32), ForeignKey("complaints.id"), nullable=False, index=True)
+    follow_up_id = Column(String(32), ForeignKey("follow_ups.id"), nullable=True)
+    solved = Column(Boolean, nullable=False)
+    score = Column(Integer, nullable=False)
+    comment = Column(EncryptedText(4096), nullable=True)
+    created_at = Column(DateTime, nullable=False, default=utcnow)
+
+
+class SlaBreach(Base):
+    """A complaint or handoff that passed its SLA deadline and was raised one level."""
+
+    __tablename__ = "sla_breaches"
+    id = Column(Integer, primary_key=True, autoincrement=True)
+    kind = Column(String(16), nullable=False)  # complaint / handoff
+    target_id = Column(String(32), nullable=False, index=True)
+    from_level = Column(Integer, nullable=False)
+    to_level = Column(Integer, nullable=False)
+    due_at = Column(DateTime, nullable=False)
+    at = Column(DateTime, nullable=False, default=utcnow, index=True)
+    __table_args__ = (UniqueConstraint("kind", "target_id", "due_at"),)
+
+
+class OutboxMessage(Base):
+    """A message for a customer who is not connected right now: delivered, in order, on
+    their next visit (socket.io reconnect or next REST message); survives restarts."""
+
+    __tablename__ = "outbox"
+    id = Column(Integer, primary_key=True, autoincrement=True)
+    sender_id = Column(String(128), nullable=False)
+    channel = Column(String(32), nullable=False)
+    payload = Column(JSON, nullable=False)
+    created_at = Column(DateTime, nullable=False, default=utcnow)
+    delivered_at = Column(DateTime, nullable=True)
+    claim_token = Column(String(32), nullable=True, index=True)
+    __table_args__ = (Index("ix_outbox_pending", "sender_id", "delivered_at"),)
+
+
+class SmsMessage(Base):
+    """The local SMS outbox (the default SMS adapter): what a gateway would send."""
+
+    __tablename__ = "sms_outbox"
+    id = Column(Integer, primary_key=True, autoincrement=True)
+    phone = Column(EncryptedText(512), nullable=False)
+    phone_masked = Column(String(16), nullable=False)
+    text = Column(EncryptedText(2048), nullable=False)
+    created_at = Column(DateTime, nullable=False, default=utcnow)
 
 
 class ComplaintCounter(Base):

@@ -181,11 +181,14 @@ def test_an_agent_takes_over_replies_live_and_hands_back_to_the_bot(
                       json={"text": "非常抱歉给您添麻烦了，我马上为您安排换新。"})
     assert sent.status_code == 201
     assert history(server, customer.sender)[-1]["text"] == "非常抱歉给您添麻烦了，我马上为您安排换新。"
-    assert customer.say("好的，那就换新吧").silent  # still with the person, not the bot
+    # A REST customer gets what the person wrote with their next message; the bot stays quiet.
+    waiting = customer.say("好的，那就换新吧")
+    assert waiting.texts[-1] == "非常抱歉给您添麻烦了，我马上为您安排换新。" and "李专员" in waiting.texts[0]
+    assert customer.say("还在吗").silent
 
     transcript = agent.get(f"/api/console/handoffs/{handoff_id}").json()["transcript"]
     agent_lines = [line for line in transcript if line["from"] == "agent"]
-    assert agent_lines[-1]["agent"] == "李专员" and transcript[-1]["text"] == "好的，那就换新吧"
+    assert agent_lines[-1]["agent"] == "李专员" and transcript[-1]["text"] == "还在吗"
 
     back = agent.post(f"/api/console/handoffs/{handoff_id}/handback")
     assert back.status_code == 200

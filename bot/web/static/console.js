@@ -328,6 +328,11 @@
       // unless the server refused the namespace, in which case we retry after the next login.
       setConn(false);
     });
+    socket.on("notice", function (event) {
+      var what = event && event.kind === "followup_failed" ? "回访多次发送未成功，请主管跟进：" : "超时升级：";
+      if (can("supervise")) toast(what + ((event && event.reference) || ""), "error");
+      if (state.view === "supervisor") loadSupervisor();
+    });
     socket.on("queue_changed", function (event) {
       refreshQueue();
       if (event && state.caseId && event.handoff_id === state.caseId) openCase(state.caseId, { keepScroll: true, quiet: true });
@@ -1370,6 +1375,21 @@
       clear(breached);
       breached.appendChild(o.breached.length ? table(HANDOFF_HEADERS, handoffRows(o.breached))
         : el("p", "hint", "没有超时未接待的客户。"));
+      var followups = $("sup-followups");
+      clear(followups);
+      followups.appendChild((o.failed_followups || []).length
+        ? table(["投诉单", "渠道", "尝试次数", "预约时间", "原因"], o.failed_followups.map(function (f) {
+          return [f.reference, CHANNEL[f.channel] || f.channel, f.attempts, fmtTime(f.due_at), f.error];
+        }))
+        : el("p", "hint", "回访都已按时送达。"));
+      var breaches = $("sup-sla");
+      clear(breaches);
+      breaches.appendChild((o.sla_breaches || []).length
+        ? table(["类型", "对象", "升级", "时间"], o.sla_breaches.map(function (b) {
+          return [b.kind === "handoff" ? "转人工" : "投诉", b.target_id,
+            SEVERITY[b.from_level] + " → " + SEVERITY[b.to_level], fmtTime(b.at)];
+        }))
+        : el("p", "hint", "最近没有超时升级。"));
       var agents = $("sup-agents");
       clear(agents);
       agents.appendChild(table(["同事", "用户名", "角色", "正在接待"], o.agents.map(function (a) {

@@ -1,0 +1,56 @@
+"""Messages waiting for a customer who is not connected: kept in the database, delivered in
+order on their next visit, once (also with several processes), and never lost on a restart.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import timedelta
+from typing import Any
+
+from sqlalchemy import delete, select, update
+
+from bot.storage import models as m
+from bot.storage.db import session_scope
+
+PER_SENDER_LIMIT = 50  # a customer away for weeks gets the newest 50, not an endless scroll
+KEEP_DAYS = 30
+
+
+class Outbox:
+    def __init__(self, database_url: str) -> None:
+        self.url = database_url
+
+    async def put(self, sender_id: str, channel: str, messages: list[dict[str, Any]]) -> None:
+        if messages:
+            await asyncio.to_thread(self._put, sender_id, channel, messages)
+
+    async def take(self, sender_id: str) -> list[dict[str, Any]]:
+        """The waiting messages, oldest first, marked delivered in the same transaction."""
+        return await asyncio.to_thread(self._take, sender_id)
+
+    def _put(self, sender_id: str, channel: str, messages: list[dict[str, Any]]) -> None:
+        with session_scope(self.url) as db:
+            db.add_all(m.OutboxMessage(sender_id=sender_id, channel=channel, payload=msg) for msg in messages)
+
+    def _take(self, sender_id: str) -> list[dict[str, Any]]:
+        # One UPDATE stamps this call's token on every waiting row; a concurrent take (another
+        # tab, another process) stamps none of the same rows, so each message goes out once.
+        token = m.new_id()
+        with session_scope(self.url) as db:
+            db.execute(
+                update(m.OutboxMessage)
+                .where(m.OutboxMessage.sender_id == sender_id, m.OutboxMessage.delivered_at.is_(None))
+                .values(delivered_at=m.utcnow(), claim_token=token)
+                .execution_options(synchronize_session=False)
+            )
+            payloads = db.execute(
+                select(m.OutboxMessage.payload).where(m.OutboxMessage.claim_token == token).order_by(m.OutboxMessage.id)
+            ).scalars().all()
+        return list(payloads)[-PER_SENDER_LIMIT:]
+
+    def prune(self) -> int:
+        """Forget what was delivered or has waited longer than KEEP_DAYS (housekeeping)."""
+        cutoff = m.utcnow() - timedelta(days=KEEP_DAYS)
+        with session_scope(self.url) as db:
+            return db.execute(delete(m.OutboxMessage).where(m.OutboxMessage.created_at < cutoff)).rowcount
