@@ -1,23 +1,11 @@
 // An agent's console reply reaching customers on the socket channels, in headless Chromium:
 // the real rasa-webchat widget, and our H5 page (also after it was closed and reopened).
 // usage: node agent_reply.mjs <server-url> <shop-page-url> <screenshot-dir> <username> <password>
-import { chromium } from "playwright-core";
+import { journal, launch } from "./chromium.mjs";
 
 const [server, shopUrl, shots, username, password] = process.argv.slice(2);
-const browser = await chromium.launch({
-  executablePath: "/usr/bin/chromium",
-  args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"],
-});
-const steps = [];
-const note = (s) => steps.push(s);
-
-async function textIn(page, selector, wanted, timeout = 45000) {
-  await page.waitForFunction(
-    ([sel, w]) => [...document.querySelectorAll(sel)].some((e) => e.textContent.includes(w)),
-    [selector, wanted], { timeout },
-  );
-  note(`saw ${wanted}`);
-}
+const browser = await launch();
+const { steps, note, textIn } = journal();
 
 // The console API, as an agent: cookie session + CSRF header (what the console page does).
 class Agent {

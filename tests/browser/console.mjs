@@ -1,16 +1,12 @@
 // Drives the agent console (/console) in headless Chromium while a REST customer complains,
 // escalates and gets handed off; prints one JSON line {ok, steps, error?}.
 // usage: node console.mjs <server-url> <screenshot-dir> <agent-username> <password> [<supervisor-username>]
-import { chromium } from "playwright-core";
+import { journal, launch } from "./chromium.mjs";
 
 const [server, shots, username, password, supervisor] = process.argv.slice(2);
-const browser = await chromium.launch({
-  executablePath: "/usr/bin/chromium",
-  args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"],
-});
-const steps = [];
+const browser = await launch();
 const problems = [];  // CSP refusals and script errors in the page
-const note = (s) => steps.push(s);
+const { steps, note } = journal();
 const stamp = Date.now().toString(36);
 const sender = `console-${stamp}-${Math.random().toString(36).slice(2, 8)}`;
 const REPLY = `非常抱歉给您添麻烦了，我是李主管，马上为您安排换新，编号${stamp}。`;

@@ -1,22 +1,10 @@
 // Drives headless Chromium through a customer's journey; prints one JSON line with the result.
 // usage: node drive.mjs <widget|h5> <server-url> <page-url> <screenshot-dir>
-import { chromium } from "playwright-core";
+import { journal, launch } from "./chromium.mjs";
 
 const [mode, server, pageUrl, shots] = process.argv.slice(2);
-const browser = await chromium.launch({
-  executablePath: "/usr/bin/chromium",
-  args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"],
-});
-const steps = [];
-const note = (s) => steps.push(s);
-
-async function textIn(page, selector, wanted, timeout = 45000) {
-  await page.waitForFunction(
-    ([sel, w]) => [...document.querySelectorAll(sel)].some((e) => e.textContent.includes(w)),
-    [selector, wanted], { timeout },
-  );
-  note(`saw ${wanted}`);
-}
+const browser = await launch();
+const { steps, note, textIn } = journal();
 
 async function widget() {
   const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
