@@ -5,16 +5,14 @@ order on their next visit, once (also with several processes), and never lost on
 from __future__ import annotations
 
 import asyncio
-from datetime import timedelta
 from typing import Any
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import select, update
 
 from bot.storage import models as m
 from bot.storage.db import session_scope
 
 PER_SENDER_LIMIT = 50  # a customer away for weeks gets the newest 50, not an endless scroll
-KEEP_DAYS = 30
 
 
 class Outbox:
@@ -37,10 +35,14 @@ class Outbox:
         # One UPDATE stamps this call's token on every waiting row; a concurrent take (another
         # tab, another process) stamps none of the same rows, so each message goes out once.
         token = m.new_id()
+        pending = (m.OutboxMessage.sender_id == sender_id, m.OutboxMessage.delivered_at.is_(None))
         with session_scope(self.url) as db:
+            # Nearly every turn finds nothing waiting: a read keeps it off the write lock.
+            if db.execute(select(m.OutboxMessage.id).where(*pending).limit(1)).first() is None:
+                return []
             db.execute(
                 update(m.OutboxMessage)
-                .where(m.OutboxMessage.sender_id == sender_id, m.OutboxMessage.delivered_at.is_(None))
+                .where(*pending)
                 .values(delivered_at=m.utcnow(), claim_token=token)
                 .execution_options(synchronize_session=False)
             )
@@ -48,9 +50,3 @@ class Outbox:
                 select(m.OutboxMessage.payload).where(m.OutboxMessage.claim_token == token).order_by(m.OutboxMessage.id)
             ).scalars().all()
         return list(payloads)[-PER_SENDER_LIMIT:]
-
-    def prune(self) -> int:
-        """Forget what was delivered or has waited longer than KEEP_DAYS (housekeeping)."""
-        cutoff = m.utcnow() - timedelta(days=KEEP_DAYS)
-        with session_scope(self.url) as db:
-            return db.execute(delete(m.OutboxMessage).where(m.OutboxMessage.created_at < cutoff)).rowcount

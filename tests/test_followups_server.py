@@ -22,7 +22,7 @@ from sqlalchemy import create_engine, text
 
 from tests.conftest import ROOT, Server, start_server, stop_server
 from tests.conversation.chat import Chat
-from tests.unit.test_followup_store import book
+from tests.unit.test_followup_store import T0, book
 
 FOLLOWUP_OPENING = "按约定来回访"
 
@@ -136,8 +136,6 @@ def test_a_server_killed_while_follow_ups_are_due_sends_each_exactly_once_after_
     server = start_server(tmp_path / "var", env)
     senders = [f"restart-{i}-{uuid.uuid4().hex[:6]}" for i in range(8)]
     try:
-        from tests.unit.test_followup_store import T0
-
         for sender in senders:
             book(server.database_url, T0, sender=sender)
         time.sleep(1.5)  # the scheduler is mid-way through them
