@@ -8,18 +8,20 @@ import logging
 
 from aiohttp import web
 
+from bot import lifecycle, model_watch, ratelimit
 from bot.appkeys import AGENT, DELIVERY, GATEWAY, SERVICES, SETTINGS
 from bot.channels.rest import RestChannel
 from bot.channels.socketio import SocketIOChannel, socket_server
+from bot.console import analytics_api, openapi, training_api
 from bot.console import api as console_api
 from bot.console import auth as console_auth
-from bot.console import openapi
 from bot.console.accounts import Accounts
 from bot.console.desk import HandoffDesk
 from bot.console.sessions import DatabaseSessionStorage
 from bot.console.sockets import ConsoleSockets
 from bot.console.takeover import Takeover
 from bot.delivery import Delivery
+from bot.fanout import Fanout
 from bot.followups.scheduler import FollowUpScheduler, SchedulerParts
 from bot.followups.sla import SlaWatch
 from bot.followups.store import FollowUpStore
@@ -34,15 +36,16 @@ from bot.web import pages
 
 log = logging.getLogger(__name__)
 SCHEDULER_TASK = web.AppKey("scheduler_task", asyncio.Task)
+FANOUT = web.AppKey("fanout", Fanout)
 
 
-def channels(sio, outbox: Outbox) -> list:  # type: ignore[no-untyped-def, type-arg]
+def channels(sio, outbox: Outbox, fanout: Fanout) -> list:  # type: ignore[no-untyped-def, type-arg]
     """REST, socket.io and the chat page API always; WeChat when credentials.yml has it."""
     from bot.channels.chat_api import ChatApi
     from bot.channels.wechat import WeChatChannel
     from bot.credentials import load_credentials
 
-    found = [RestChannel(outbox), SocketIOChannel(outbox, sio), ChatApi()]
+    found = [RestChannel(outbox), SocketIOChannel(outbox, sio, fanout), ChatApi()]
     wechat = load_credentials("wechat")
     if wechat:
         found.append(WeChatChannel(wechat))
@@ -62,16 +65,6 @@ async def polite_errors(request: web.Request, handler):  # type: ignore[no-untyp
             {"error": "temporary", "message": "系统正在快速恢复中，请稍后再发一次，您的消息我们会认真处理。"},
             status=503,
         )
-
-
-async def _health(request: web.Request) -> web.Response:
-    return web.json_response({"status": "ok"})
-
-
-async def _ready(request: web.Request) -> web.Response:
-    agent = request.app.get(AGENT)
-    ready = agent is not None and agent.is_ready()
-    return web.json_response({"ready": ready}, status=200 if ready else 503)
 
 
 async def _warm_up(app: web.Application) -> None:
@@ -94,6 +87,14 @@ async def _start_scheduler(app: web.Application) -> None:
         app[SCHEDULER_TASK] = asyncio.create_task(scheduler_for(app, app[SETTINGS]).run_forever())
 
 
+async def _start_fanout(app: web.Application) -> None:
+    await app[FANOUT].start()
+
+
+async def _stop_fanout(app: web.Application) -> None:
+    await app[FANOUT].stop()
+
+
 async def _stop_scheduler(app: web.Application) -> None:
     task = app.get(SCHEDULER_TASK)
     if task is not None:
@@ -113,6 +114,8 @@ def _add_console(app: web.Application, sio, settings: Settings) -> None:  # type
     ConsoleSockets(sio, storage, app[console_auth.ACCOUNTS], desk)
     console_auth.add_routes(app)
     console_api.add_routes(app)
+    training_api.add_routes(app)
+    analytics_api.add_routes(app)
     openapi.add_routes(app)
 
 
@@ -127,17 +130,21 @@ def create_app(settings: Settings, agent=None) -> web.Application:  # type: igno
     app[AGENT] = agent or load_agent(settings)
     app[DELIVERY] = Delivery()
     app[GATEWAY] = Gateway(app[AGENT], app[SERVICES].kb, app[SERVICES].live)
-    sio = socket_server()
-    app.router.add_get("/health", _health)
-    app.router.add_get("/ready", _ready)
-    for channel in channels(sio, Outbox(settings.database_url)):
+    sio = socket_server(settings.redis_url, settings.redis_namespace)
+    app[FANOUT] = Fanout(settings.redis_url, settings.redis_namespace)
+    ratelimit.install(app, settings)  # per customer and per client IP, shared through Redis
+    lifecycle.add_routes(app, sio)
+    for channel in channels(sio, Outbox(settings.database_url), app[FANOUT]):
         channel.add_routes(app)
         if hasattr(channel, "deliver"):
             app[DELIVERY].register(channel.name, channel.deliver)
     _add_console(app, sio, settings)
     app.middlewares.extend([polite_errors, session_middleware(app[console_auth.SESSIONS]), console_auth.csrf_guard])
     pages.add_routes(app)
+    model_watch.install(app)  # hot reload of models/qingting.tar.gz, GET /version
     app.on_startup.append(_warm_up)
     app.on_startup.append(_start_scheduler)
+    app.on_startup.append(_start_fanout)
     app.on_cleanup.append(_stop_scheduler)
+    app.on_cleanup.append(_stop_fanout)
     return app

@@ -13,33 +13,18 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 os.environ.setdefault("RASA_TELEMETRY_ENABLED", "false")
 os.environ.setdefault("SQLALCHEMY_SILENCE_UBER_WARNING", "1")
 
-from bot.settings import PROJECT_ROOT, load_settings  # noqa: E402
+from bot.settings import load_settings  # noqa: E402
 
 
 def _train(force: bool = False) -> Path:
-    """Train the model (Rasa reuses cached components when the data did not change)."""
-    from rasa.api import train
+    """Train (or reuse) the model atomically: bot/training/trainer.py."""
+    from bot.training.commands import train_model
 
-    settings = load_settings()
-    settings.ensure_dirs()
-    from bot.knowledge import load_knowledge_base
-
-    load_knowledge_base(settings.knowledge_dir)  # a broken knowledge base stops here, clearly
-    result = train(
-        domain=str(PROJECT_ROOT / "domain.yml"),
-        config=str(PROJECT_ROOT / "config.yml"),
-        training_files=[str(PROJECT_ROOT / "nlu"), str(PROJECT_ROOT / "stories")],
-        output=str(settings.model_dir),
-        fixed_model_name="qingting",
-        force_training=force,
-    )
-    if result.code != 0 or not result.model:
-        raise SystemExit(f"training failed (code {result.code}); the previous model is unchanged")
-    return Path(result.model)
+    return train_model(force=force)
 
 
 def cmd_train(args: argparse.Namespace) -> None:
-    print(f"model: {_train(force=args.force)}")
+    _train(force=args.force)
 
 
 def cmd_serve(args: argparse.Namespace) -> None:
@@ -57,6 +42,8 @@ def cmd_serve(args: argparse.Namespace) -> None:
     if not model_path(settings).exists():
         print("no model yet: training one (a few minutes, once)…", flush=True)
         _train()
+    if args.workers > 1:
+        raise SystemExit(_serve_workers(settings, args.workers))
     app = create_app(settings)
     base = f"http://{settings.host}:{settings.port}"
 
@@ -73,6 +60,34 @@ def cmd_serve(args: argparse.Namespace) -> None:
     web.run_app(app, host=settings.host, port=settings.port, print=None, shutdown_timeout=15)
 
 
+def _serve_workers(settings, count: int) -> int:  # type: ignore[no-untyped-def]
+    from bot.storage.db import migrate
+    from bot.workers import Supervisor, WorkersRefused, check_shared_storage
+
+    try:
+        check_shared_storage(settings)
+    except WorkersRefused as exc:
+        print(f"not started: {exc}", file=sys.stderr)
+        return 2
+    migrate(settings.database_url)  # once, before the workers race for it
+    ports = ", ".join(str(settings.port + i) for i in range(count))
+    print(f"starting {count} workers on ports {ports} (put a load balancer in front: docs/SCALE_OUT.md)", flush=True)
+    return Supervisor(count, settings.port).run()
+
+
+def cmd_migrate(args: argparse.Namespace) -> None:
+    from bot.storage.db import migrate, pending_migrations
+
+    settings = load_settings()
+    settings.ensure_dirs()
+    pending = pending_migrations(settings.database_url)
+    if args.check:
+        print("schema current" if not pending else f"pending: {', '.join(pending)}")
+        raise SystemExit(1 if pending else 0)
+    migrate(settings.database_url)
+    print(f"applied: {', '.join(reversed(pending))}" if pending else "schema already current")
+
+
 def cmd_analyze(args: argparse.Namespace) -> None:
     from rasa.core.agent import Agent
 
@@ -84,8 +99,10 @@ def cmd_analyze(args: argparse.Namespace) -> None:
     agent = Agent.load(str(Path(args.model) if args.model else model_path(settings)))
 
     async def run() -> None:
-        for line in sys.stdin:
-            text = line.rstrip("\n")
+        # Bytes, split on "\n" only: a line that is not UTF-8, or holds a lone "\r", is still
+        # one line in and one JSON line out, and never ends the run.
+        for line in sys.stdin.buffer:
+            text = line.decode("utf-8", "replace").removesuffix("\n").removesuffix("\r")
             parsed = await agent.parse_message(text) if text.strip() else {}
             intent = parsed.get("intent") or {}
             signal = parsed.get("qingting") or {"severity": 1, "handoff": False, "reasons": []}
@@ -139,6 +156,21 @@ def cmd_seed(args: argparse.Namespace) -> None:
     print(f"demo orders added: {added}")
 
 
+def cmd_seed_demo(args: argparse.Namespace) -> None:
+    """Demo complaints for the supervisor dashboard (bot/analytics/demo_data.py)."""
+    from bot.analytics.demo_data import DemoPlan, seed_demo
+    from bot.knowledge import load_knowledge_base
+    from bot.storage.db import migrate
+
+    settings = load_settings()
+    settings.ensure_dirs()
+    migrate(settings.database_url)
+    plan = DemoPlan(complaints=args.complaints, months=args.months, seed=args.seed, transcripts=args.transcripts)
+    counts = seed_demo(settings.database_url, load_knowledge_base(settings.knowledge_dir), plan)
+    print(", ".join(f"{k}: {v}" for k, v in counts.items()) if counts
+          else f"demo data of seed {args.seed} is already there; nothing added")
+
+
 def cmd_create_user(args: argparse.Namespace) -> None:
     """Create a console account. The password comes from QINGTING_NEW_PASSWORD or a prompt;
     there is no default password anywhere."""
@@ -172,6 +204,8 @@ def main(argv: list[str] | None = None) -> None:
     sub = parser.add_subparsers(dest="command", required=True)
     serve = sub.add_parser("serve", help="run the server (channels, actions, pages) in one process")
     serve.add_argument("--port", type=int, default=None, help="port (default 5005 or QINGTING_PORT)")
+    serve.add_argument("--workers", type=int, default=1,
+                       help="N processes on ports PORT..PORT+N-1 (needs PostgreSQL and Redis)")
     serve.set_defaults(func=cmd_serve)
     train = sub.add_parser("train", help="train the model into models/qingting.tar.gz")
     train.add_argument("--force", action="store_true", help="retrain even if nothing changed")
@@ -183,21 +217,37 @@ def main(argv: list[str] | None = None) -> None:
     chat.add_argument("--url", default=os.environ.get("QINGTING_URL", "http://127.0.0.1:5005"))
     chat.add_argument("--sender", default=None)
     chat.set_defaults(func=cmd_chat)
+    migrate = sub.add_parser("migrate", help="apply pending database migrations (also done at start-up)")
+    migrate.add_argument("--check", action="store_true", help="only report; exit 1 when migrations are pending")
+    migrate.set_defaults(func=cmd_migrate)
     seed = sub.add_parser("seed", help="create the schema and the demo orders")
     seed.set_defaults(func=cmd_seed)
+    demo = sub.add_parser("seed-demo", help="add months of realistic demo complaints for the dashboard")
+    demo.add_argument("--complaints", type=int, default=6000)
+    demo.add_argument("--months", type=int, default=6)
+    demo.add_argument("--seed", type=int, default=7, help="same seed, same records (added once)")
+    demo.add_argument("--transcripts", type=int, default=1500, help="latest conversations given a transcript")
+    demo.set_defaults(func=cmd_seed_demo)
     create_user = sub.add_parser("create-user", help="create a console account (agent/supervisor/trainer/admin)")
     create_user.add_argument("username")
     create_user.add_argument("--role", default="admin", choices=["agent", "supervisor", "trainer", "admin"])
     create_user.add_argument("--name", default=None, help="display name shown to customers and colleagues")
     create_user.set_defaults(func=cmd_create_user)
+    from bot.training.commands import add_parsers as add_training_parsers
+
+    add_training_parsers(sub)  # lint, test, export (docs/TRAINING.md)
     args = parser.parse_args(argv)
     from bot.knowledge import KnowledgeBaseError
+    from bot.services import SchemaNotCurrent
 
     try:
         args.func(args)
     except KnowledgeBaseError as exc:
         # A broken knowledge base stops the start with the file and the field, no traceback.
         print(f"knowledge base error: {exc}", file=sys.stderr)
+        raise SystemExit(2) from None
+    except SchemaNotCurrent as exc:
+        print(f"not started: {exc}", file=sys.stderr)
         raise SystemExit(2) from None
 
 

@@ -11,7 +11,9 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta, timezone
 from decimal import Decimal
 
-from sqlalchemy import func, select, update
+from sqlalchemy import func, select
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from bot.knowledge import KnowledgeBase
 from bot.orders import OrderRecord, OrderSource
@@ -89,18 +91,17 @@ class ComplaintService:
         return conversation_for(session, sender_id, channel)
 
     def _next_reference(self, session) -> str:  # type: ignore[no-untyped-def]
+        # One upsert: the first complaint of a day in two processes at once cannot both
+        # insert the day's row (the old read-then-insert could, on PostgreSQL).
         day = datetime.now().strftime("%Y%m%d")
-        session.execute(
-            update(m.ComplaintCounter).where(m.ComplaintCounter.day == day).values(value=m.ComplaintCounter.value + 1)
-        )
-        counter = session.get(m.ComplaintCounter, day)
-        if counter is None:
-            counter = m.ComplaintCounter(day=day, value=1)
-            session.add(counter)
-            session.flush()
-        else:
-            session.refresh(counter)
-        return f"TS{day}-{counter.value:04d}"
+        dialect = session.get_bind().dialect.name
+        insert = postgresql_insert if dialect == "postgresql" else sqlite_insert
+        table = m.ComplaintCounter.__table__
+        statement = insert(table).values(day=day, value=1)
+        session.execute(statement.on_conflict_do_update(index_elements=[table.c.day],
+                                                        set_={"value": table.c.value + 1}))
+        value = session.execute(select(table.c.value).where(table.c.day == day)).scalar_one()
+        return f"TS{day}-{value:04d}"
 
     async def open_complaint(
         self, sender_id: str, channel: str, complaint_type: str, text: str, severity: int, facts: dict

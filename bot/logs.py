@@ -20,10 +20,18 @@ class MaskPersonalData(logging.Filter):
         return True
 
 
+class MaskingFormatter(logging.Formatter):
+    """Masks the whole line as written: the message and any traceback or stack it carries (an
+    exception's text, such as a database error's parameters, may hold a customer's words)."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        return mask_personal_data(super().format(record))
+
+
 def configure_logging(level: str | None = None) -> None:
     level = level or os.environ.get("QINGTING_LOG_LEVEL", "INFO")
     handler = logging.StreamHandler()
-    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    handler.setFormatter(MaskingFormatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
     handler.addFilter(MaskPersonalData())
     root = logging.getLogger()
     root.handlers[:] = [handler]

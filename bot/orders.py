@@ -18,7 +18,7 @@ from bot.knowledge import KnowledgeBase
 from bot.remedy import OrderFacts
 from bot.storage import models as m
 from bot.storage.crypto import lookup_hash, mask_phone
-from bot.storage.db import session_scope
+from bot.storage.db import one_process_at_a_time, session_scope
 
 log = logging.getLogger(__name__)
 
@@ -145,6 +145,9 @@ class HttpOrders:
         )
 
 
+SEED_LOCK_ID = 0x51_6E_67_75
+
+
 def seed_demo_orders(database_url: str, kb: KnowledgeBase, today: date | None = None) -> int:
     """Insert the demo customers and orders of knowledge_base/demo_orders.yml (idempotent).
 
@@ -153,6 +156,7 @@ def seed_demo_orders(database_url: str, kb: KnowledgeBase, today: date | None = 
     today = today or date.today()
     added = 0
     with session_scope(database_url) as session:
+        one_process_at_a_time(session, SEED_LOCK_ID)
         existing = set(session.execute(select(m.Order.order_id)).scalars())
         customers: dict[str, str] = {}
         for demo in kb.demo_orders.customers:

@@ -2,17 +2,19 @@
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import json
 import logging
 import os
 import random
 import traceback
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 from rasa.core.agent import Agent
-from rasa.core.lock_store import InMemoryLockStore, LockStore, RedisLockStore
+from rasa.core.lock_store import InMemoryLockStore, LockStore
 from rasa.core.tracker_store import SQLTrackerStore
 from rasa.utils.endpoints import ClientResponseError, EndpointConfig
 from rasa_sdk.executor import ActionExecutor
@@ -20,6 +22,7 @@ from rasa_sdk.interfaces import ActionExecutionRejection, ActionNotFoundExceptio
 from sqlalchemy.engine import make_url
 
 from bot.knowledge import load_knowledge_base
+from bot.locks import AtomicRedisLockStore
 from bot.settings import Settings
 from bot.storage.crypto import mask_personal_data
 
@@ -155,13 +158,36 @@ def encrypt_tracker_events() -> None:
         column.type = EncryptedJSONText()
 
 
+class TrackerStore(SQLTrackerStore):
+    """Rasa's SQL tracker store, minus two traps.
+
+    Its session scope turns *any* ValueError raised while a tracker is read (a JSON error in
+    one row, say) into sys.exit, taking the whole process and every conversation on it down;
+    here such an error fails that one turn, politely. (We do not use POSTGRESQL_SCHEMA, the
+    case that scope was written for.) And its pool hands out connections the database closed
+    meanwhile (a restart, a network blip); here each is checked before use.
+    """
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.engine.pool._pre_ping = True  # what create_engine(pool_pre_ping=True) sets
+
+    @contextlib.contextmanager
+    def session_scope(self) -> Iterator[Any]:
+        session = self.sessionmaker()
+        try:
+            yield session
+        finally:
+            session.close()
+
+
 def tracker_store_for(settings: Settings) -> SQLTrackerStore:
     encrypt_tracker_events()
     url = make_url(settings.database_url)
     if url.drivername.startswith("sqlite"):
-        return SQLTrackerStore(dialect="sqlite", db=url.database)
+        return TrackerStore(dialect="sqlite", db=url.database)
     dialect = "postgresql" if url.drivername.startswith("postgres") else url.drivername
-    return SQLTrackerStore(
+    return TrackerStore(
         dialect=dialect,
         host=url.host,
         port=url.port,
@@ -171,16 +197,27 @@ def tracker_store_for(settings: Settings) -> SQLTrackerStore:
     )
 
 
+def _raise_tracker_store_error(error: Exception) -> None:
+    raise error
+
+
+def refuse_tracker_fallback(agent: Agent) -> None:
+    """Rasa wraps the tracker store in a "fail-safe" one: when the database cannot be read it
+    carries on with an *empty* in-memory tracker, and the customer's conversation silently
+    starts over. Raising instead lets the gateway wait for the database and retry the turn."""
+    agent.tracker_store._on_tracker_store_error = _raise_tracker_store_error  # type: ignore[union-attr]
+
+
 def lock_store_for(settings: Settings) -> LockStore:
     if not settings.redis_url:
         return InMemoryLockStore()
     url = make_url(settings.redis_url)
-    return RedisLockStore(
+    return AtomicRedisLockStore(
         host=url.host or "localhost",
         port=url.port or 6379,
         db=int(url.database or 0),
         password=url.password,
-        key_prefix="qingting",
+        key_prefix="".join(ch for ch in settings.redis_namespace if ch.isalnum()) or "qingting",
     )
 
 
@@ -194,9 +231,11 @@ def load_agent(settings: Settings, model: Path | None = None) -> Agent:
     if not path.exists():
         raise FileNotFoundError(f"no trained model at {path}: run `qingting train` first")
     install_speedups()
-    return Agent.load(
+    agent = Agent.load(
         str(path),
         tracker_store=tracker_store_for(settings),
         lock_store=lock_store_for(settings),
         action_endpoint=InProcessActionEndpoint(),
     )
+    refuse_tracker_fallback(agent)
+    return agent

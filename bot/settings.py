@@ -18,6 +18,13 @@ def _path_env(name: str, default: Path) -> Path:
     return Path(value).resolve() if value else default
 
 
+def _rate(name: str, default: str) -> str:
+    """A rate limit "N/S" (bot/ratelimit.py); QINGTING_RATE_LIMITS=0 switches all of them off."""
+    if os.environ.get("QINGTING_RATE_LIMITS", "1").strip().lower() in ("0", "off", "false"):
+        return "off"
+    return os.environ.get(name, default)
+
+
 @dataclass(frozen=True)
 class Settings:
     project_root: Path = PROJECT_ROOT
@@ -30,6 +37,9 @@ class Settings:
     )
     database_url_env: str | None = field(default_factory=lambda: os.environ.get("DATABASE_URL"))
     redis_url: str | None = field(default_factory=lambda: os.environ.get("REDIS_URL") or None)
+    # Prefix of every Redis key and pub/sub channel, so two deployments can share one Redis
+    # (pub/sub ignores Redis's database number).
+    redis_namespace: str = field(default_factory=lambda: os.environ.get("QINGTING_REDIS_NAMESPACE", "qingting"))
     order_api_url: str | None = field(default_factory=lambda: os.environ.get("ORDER_API_URL") or None)
     host: str = field(default_factory=lambda: os.environ.get("QINGTING_HOST", "127.0.0.1"))
     port: int = field(default_factory=lambda: int(os.environ.get("QINGTING_PORT", "5005")))
@@ -39,6 +49,17 @@ class Settings:
     scheduler_interval_s: float = field(
         default_factory=lambda: float(os.environ.get("QINGTING_SCHEDULER_INTERVAL_S", "15"))
     )
+
+    # Start-up applies pending schema migrations (additive ones, under a lock). A shop that
+    # reviews them first sets 0 and runs `qingting migrate` itself; start-up then only checks.
+    migrate_on_start: bool = field(default_factory=lambda: os.environ.get("QINGTING_MIGRATE_ON_START", "1") != "0")
+
+    # Rate limits (bot/ratelimit.py), "N/S": customer messages and uploads per customer and per
+    # client IP, failed console logins per IP. X-Forwarded-For is believed only from these proxies.
+    rate_limit_customer: str = field(default_factory=lambda: _rate("QINGTING_RATE_LIMIT_CUSTOMER", "20/60"))
+    rate_limit_ip: str = field(default_factory=lambda: _rate("QINGTING_RATE_LIMIT_IP", "120/60"))
+    rate_limit_login_ip: str = field(default_factory=lambda: _rate("QINGTING_RATE_LIMIT_LOGIN_IP", "20/600"))
+    trusted_proxies: str = field(default_factory=lambda: os.environ.get("QINGTING_TRUSTED_PROXIES", ""))
 
     @property
     def database_url(self) -> str:

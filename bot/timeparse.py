@@ -22,15 +22,17 @@ ANYTIME = re.compile(r"随时|都行|都可以|随便|任何时间|什么时候�
 
 
 def cn_number(text: str) -> int | None:
-    """'3', '十', '十二', '二十', '两' → int."""
-    if text.isdigit():
+    """'3', '十', '十二', '二十', '两' → int; None for anything else ('三三', '十十', '²')."""
+    if text.isdecimal():
         return int(text)
     if not text or any(ch not in CN_DIGITS and ch != "十" for ch in text):
         return None
     if "十" in text:
         tens, _, ones = text.partition("十")
+        if len(tens) > 1 or len(ones) > 1 or "十" in ones:
+            return None
         return (CN_DIGITS[tens] if tens else 1) * 10 + (CN_DIGITS[ones] if ones else 0)
-    return CN_DIGITS[text]
+    return CN_DIGITS[text] if len(text) == 1 else None
 
 
 NUM = r"(\d{1,2}|[零一二两三四五六七八九十]{1,3})"

@@ -49,15 +49,14 @@ def ensure_model() -> Path:
 
 
 class Server:
-    def __init__(self, base_url: str, var_dir: Path, log_path: Path, process: subprocess.Popen) -> None:
+    def __init__(self, base_url: str, var_dir: Path, log_path: Path, process: subprocess.Popen,
+                 database_url: str | None = None) -> None:
         self.url = base_url
         self.var_dir = var_dir
         self.log_path = log_path
         self.process = process
-
-    @property
-    def database_url(self) -> str:
-        return f"sqlite:///{self.var_dir / 'qingting.db'}"
+        # Where tests read the records (the server may reach the same database another way).
+        self.database_url = database_url or f"sqlite:///{var_dir / 'qingting.db'}"
 
     def post(self, path: str, **kwargs) -> requests.Response:  # type: ignore[no-untyped-def]
         return requests.post(self.url + path, timeout=60, **kwargs)
@@ -78,9 +77,14 @@ def start_server(var_dir: Path, extra_env: dict[str, str] | None = None) -> Serv
         "QINGTING_MODEL_DIR": str(MODEL.parent),
         "RASA_TELEMETRY_ENABLED": "false",
         "QINGTING_FAULT_ACTIONS": f"action_answer_policy@{FAULT_PREFIX}",
-        **(extra_env or {}),
+        # Test clients all come from 127.0.0.1 and type faster than people: generous limits here;
+        # tests/hardening/test_rate_limits.py checks real ones on servers of its own.
+        "QINGTING_RATE_LIMIT_CUSTOMER": "100000/60",
+        "QINGTING_RATE_LIMIT_IP": "100000/60",
+        "QINGTING_RATE_LIMIT_LOGIN_IP": "100000/60",
     }
-    env.pop("DATABASE_URL", None)
+    env.pop("DATABASE_URL", None)  # SQLite under var_dir unless the caller asks for another
+    env.update(extra_env or {})
     with log_path.open("wb") as log:
         process = subprocess.Popen(
             [str(VENV_BIN / "qingting"), "serve"], cwd=ROOT, env=env, stdout=log,
@@ -93,7 +97,7 @@ def start_server(var_dir: Path, extra_env: dict[str, str] | None = None) -> Serv
             raise RuntimeError(f"server exited early:\n{log_path.read_text(errors='replace')[-3000:]}")
         try:
             if requests.get(base + "/ready", timeout=2).status_code == 200:
-                return Server(base, var_dir, log_path, process)
+                return Server(base, var_dir, log_path, process, env.get("DATABASE_URL"))
         except requests.RequestException:
             pass
         time.sleep(1)
@@ -108,6 +112,14 @@ def stop_server(server: Server) -> None:
             server.process.wait(timeout=20)
         except subprocess.TimeoutExpired:
             os.killpg(server.process.pid, signal.SIGKILL)
+
+
+LAST = "tests/hardening/test_logs_clean.py"
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """The log scan runs after everything else, when every server of the run has logged."""
+    items.sort(key=lambda item: item.nodeid.startswith(LAST))
 
 
 @pytest.fixture(scope="session")

@@ -125,7 +125,7 @@ def console_texts() -> list[tuple[str, str]]:
 
 def channel_texts() -> list[tuple[str, str]]:
     """What the channels themselves say (welcome, acknowledgements, kind refusals)."""
-    from bot import evidence
+    from bot import evidence, gateway, ratelimit
     from bot.channels import chat_api, socketio, wechat
 
     return [
@@ -135,6 +135,7 @@ def channel_texts() -> list[tuple[str, str]]:
         ("wechat.IMAGE_RETRY", wechat.IMAGE_RETRY),
         ("wechat.FOLLOWUP_REMARK", wechat.FOLLOWUP_REMARK),
         ("socketio.FLOOD_NOTICE", socketio.FLOOD_NOTICE),
+        ("gateway.SYSTEM_RECOVERING", gateway.SYSTEM_RECOVERING),
         ("chat_api.BAD_SESSION", chat_api.BAD_SESSION),
         ("chat_api.BAD_UPLOAD", chat_api.BAD_UPLOAD),
         ("evidence.ACCEPTED", evidence.ACCEPTED),
@@ -142,6 +143,8 @@ def channel_texts() -> list[tuple[str, str]]:
         ("evidence.REFUSED_SIZE", evidence.REFUSED_SIZE),
         ("evidence.REFUSED_COUNT", evidence.REFUSED_COUNT),
         ("wechat.render", wechat.render([{"text": "好的", "buttons": [{"title": "退货退款", "payload": "/x"}]}])),
+        ("ratelimit.SLOW_DOWN", ratelimit.SLOW_DOWN),
+        ("ratelimit.LOGIN_SLOW_DOWN", ratelimit.LOGIN_SLOW_DOWN),
     ]
 
 

@@ -21,7 +21,9 @@ def test_the_rest_contract_returns_a_list_of_bot_messages(server: Server) -> Non
 
 def test_health_and_readiness(server: Server) -> None:
     assert server.get("/health").json() == {"status": "ok"}
-    assert server.get("/ready").json() == {"ready": True}
+    assert server.get("/ready").json() == {
+        "ready": True, "checks": {"model": True, "database": True, "not_draining": True},  # no Redis configured
+    }
     assert server.get("/webhooks/rest/").json() == {"status": "ok"}
 
 

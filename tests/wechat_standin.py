@@ -1,6 +1,11 @@
 """A local stand-in for the WeChat API servers, in the documented protocol shapes: token,
 customer-service send and template send (recorded), temporary media download (bytes a test
-registered per media_id; JSON errcode 40007 for unknown ids)."""
+registered per media_id; JSON errcode 40007 for unknown ids).
+
+Fault injection for the sends (customer-service and template): `failing` set to "busy"
+answers errcode -1 (系统繁忙), "http500" an HTTP 500, "hang" waits `hang_s` seconds and then
+answers errcode -1 (the caller has timed out long before); every refused attempt is recorded
+in `refused` and nothing is recorded as sent."""
 
 from __future__ import annotations
 
@@ -29,6 +34,9 @@ class WeChatApiStandIn:
         self.media: dict[str, Media] = {}
         self.media_requests: list[str] = []
         self.token_requests = 0
+        self.failing: str | None = None  # None, "busy", "http500" or "hang"
+        self.hang_s = 8.0
+        self.refused: list[dict[str, Any]] = []
         self.url = ""
         self._loop = asyncio.new_event_loop()
         self._runner: web.AppRunner | None = None
@@ -48,15 +56,32 @@ class WeChatApiStandIn:
         self.token_requests += 1
         return web.json_response({"access_token": f"token-{self.token_requests}", "expires_in": 7200})
 
+    async def _fault(self, request: web.Request) -> web.Response | None:
+        """The injected failure's answer, or None when sends work."""
+        if self.failing is None:
+            return None
+        self.refused.append({**(await request.json()), "fault": self.failing})
+        if self.failing == "http500":
+            return web.Response(status=500, text="internal error")
+        if self.failing == "hang":
+            await asyncio.sleep(self.hang_s)
+        return web.json_response({"errcode": -1, "errmsg": "system error"})
+
     async def _send(self, request: web.Request) -> web.Response:
         if not request.query.get("access_token", "").startswith("token-"):
             return web.json_response({"errcode": 40001, "errmsg": "invalid credential"})
+        fault = await self._fault(request)
+        if fault is not None:
+            return fault
         self.sent.append(await request.json())
         return web.json_response({"errcode": 0, "errmsg": "ok"})
 
     async def _template(self, request: web.Request) -> web.Response:
         if not request.query.get("access_token", "").startswith("token-"):
             return web.json_response({"errcode": 40001, "errmsg": "invalid credential"})
+        fault = await self._fault(request)
+        if fault is not None:
+            return fault
         body = await request.json()
         if not body.get("template_id"):
             return web.json_response({"errcode": 40037, "errmsg": "invalid template_id"})

@@ -15,6 +15,7 @@ from bot.appkeys import AGENT, SERVICES
 from bot.channels.base import Channel, json_error
 from bot.channels.socketio import SESSION_ID
 from bot.evidence import MAX_BYTES, REFUSED_SIZE, store_upload
+from bot.ratelimit import RATE_LIMITER, SLOW_DOWN, too_many
 
 HISTORY_LIMIT = 200
 BAD_SESSION = "会话编号有误，刷新页面就可以重新开始，我们一直在。"
@@ -32,6 +33,10 @@ class ChatApi(Channel):
         session_id = request.query.get("session_id", "")
         if not SESSION_ID.match(session_id):
             return json_error(400, "bad_session", BAD_SESSION)
+        limiter = request.app[RATE_LIMITER]
+        decision = await limiter.hit("ip", limiter.client_ip(request))
+        if not decision.allowed:
+            return too_many({"error": "rate_limited", "message": SLOW_DOWN}, decision)
         tracker = await request.app[AGENT].tracker_store.retrieve(session_id)
         messages = []
         for event in tracker.events if tracker else []:
@@ -51,6 +56,10 @@ class ChatApi(Channel):
             return json_error(400, "bad_session", BAD_SESSION)
         if request.content_length and request.content_length > MAX_BYTES + 64 * 1024:
             return json_error(413, "too_large", REFUSED_SIZE)
+        limiter = request.app[RATE_LIMITER]
+        decision = await limiter.message(session_id, limiter.client_ip(request))
+        if not decision.allowed:
+            return too_many({"error": "rate_limited", "message": SLOW_DOWN}, decision)
         try:
             reader = await request.multipart()
             part = await reader.next()

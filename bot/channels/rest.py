@@ -10,7 +10,9 @@ from aiohttp import web
 from bot.appkeys import GATEWAY
 from bot.channels.base import Channel, json_error
 from bot.gateway import MAX_SENDER_LENGTH
+from bot.outage import is_outage
 from bot.outbox import Outbox
+from bot.ratelimit import RATE_LIMITER, SLOW_DOWN, too_many
 
 MAX_BODY_BYTES = 256 * 1024
 
@@ -51,9 +53,22 @@ class RestChannel(Channel):
         message = body.get("message")
         text = message if isinstance(message, str) else "" if message is None else str(message)
         metadata = body.get("metadata") if isinstance(body.get("metadata"), dict) else None
-        waiting = await self.outbox.take(sender)
+        limiter = request.app[RATE_LIMITER]
+        decision = await limiter.message(sender, limiter.client_ip(request))
+        if not decision.allowed:  # not processed: the customer is asked to send it again later
+            return too_many([{"recipient_id": sender, "text": SLOW_DOWN}], decision)
         replies = await request.app[GATEWAY].handle(sender, text, self.name, metadata)
-        return web.json_response(waiting + replies)
+        return web.json_response(await self._waiting(sender) + replies)
+
+    async def _waiting(self, sender: str) -> list[dict[str, Any]]:
+        """Agent replies and follow-ups kept for this customer, shown before the answer. Taken
+        after the turn: a turn that fails leaves them waiting, as does a database outage."""
+        try:
+            return await self.outbox.take(sender)
+        except Exception as exc:
+            if not is_outage(exc):
+                raise
+            return []
 
     async def deliver(self, sender_id: str, replies: list[dict[str, Any]]) -> bool:
         """The Delivery contract: kept until the customer's next message."""

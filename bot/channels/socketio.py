@@ -3,8 +3,11 @@
 session_request {session_id?} → session_confirm <id>; user_uttered {message, session_id} →
 bot_uttered {text, quick_replies?}. A reconnect that sends the same session id joins the
 same room and continues the same conversation (enter_room is awaited: Rasa's own channel
-forgets to with python-socketio 5, so its replies never reach a persisted session). Replies
-for a session with nobody connected wait in an outbox and are delivered on reconnect.
+forgets to with python-socketio 5, so its replies never reach a persisted session).
+
+Messages the customer did not just ask for (an agent's reply, a follow-up) are written to the
+durable outbox first, then a fan-out notice tells whichever process holds the customer's
+connection to take and push them; with nobody connected they wait for the next visit.
 """
 
 from __future__ import annotations
@@ -21,7 +24,9 @@ from aiohttp import web
 
 from bot.appkeys import GATEWAY
 from bot.channels.base import Channel
+from bot.fanout import Fanout
 from bot.outbox import Outbox
+from bot.ratelimit import RATE_LIMITER, SLOW_DOWN
 
 log = logging.getLogger(__name__)
 
@@ -30,6 +35,7 @@ FLOOD_LIMIT = 8  # messages …
 FLOOD_WINDOW = 10.0  # … per this many seconds per connection
 FLOOD_NOTICE = "您发得有点快，我正在认真看前面的消息，请稍等几秒再继续～"
 MAX_TEXT = 10_000
+OUTBOX_TOPIC = "socketio_outbox"
 
 
 def to_webchat(message: dict[str, Any]) -> dict[str, Any]:
@@ -47,8 +53,13 @@ def to_webchat(message: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
-def socket_server(client_manager: socketio.AsyncManager | None = None) -> socketio.AsyncServer:
-    """The one socket.io server of a process: customers on "/", the console on "/console"."""
+def socket_server(redis_url: str | None = None, namespace: str = "qingting") -> socketio.AsyncServer:
+    """The one socket.io server of a process: customers on "/", the console on "/console".
+
+    With Redis, socket.io's own Redis manager relays emits to every process, so a console
+    event or a broadcast reaches clients connected anywhere.
+    """
+    client_manager = socketio.AsyncRedisManager(redis_url, channel=f"{namespace}:socketio") if redis_url else None
     return socketio.AsyncServer(
         async_mode="aiohttp", cors_allowed_origins="*", client_manager=client_manager,
         max_http_buffer_size=64 * 1024,
@@ -58,11 +69,14 @@ def socket_server(client_manager: socketio.AsyncManager | None = None) -> socket
 class SocketIOChannel(Channel):
     name = "socketio"
 
-    def __init__(self, outbox: Outbox, sio: socketio.AsyncServer | None = None) -> None:
+    def __init__(self, outbox: Outbox, sio: socketio.AsyncServer | None = None, fanout: Fanout | None = None) -> None:
         self.sio = sio or socket_server()
         self.outbox = outbox
+        self.fanout = fanout or Fanout()
+        self.fanout.on(OUTBOX_TOPIC, self._on_outbox_notice)
         self.app: web.Application | None = None
         self._recent: dict[str, deque[float]] = defaultdict(deque)
+        self._client_ip: dict[str, str] = {}  # per connection, for the per-IP rate limit
         self.sio.on("connect", self.on_connect)
         self.sio.on("session_request", self.on_session_request)
         self.sio.on("user_uttered", self.on_user_uttered)
@@ -74,24 +88,28 @@ class SocketIOChannel(Channel):
 
     # --- events ------------------------------------------------------------------------------
     async def on_connect(self, sid: str, environ: dict, auth: Any = None) -> bool:
+        request = environ.get("aiohttp.request")
+        if request is not None and self.app is not None:
+            self._client_ip[sid] = self.app[RATE_LIMITER].client_ip(request)
         return True
 
     async def on_disconnect(self, sid: str) -> None:
         self._recent.pop(sid, None)
+        self._client_ip.pop(sid, None)
 
-    async def on_session_request(self, sid: str, data: Any) -> None:
+    async def on_session_request(self, sid: str, data: Any = None) -> None:
         wanted = data.get("session_id") if isinstance(data, dict) else None
         session_id = wanted if isinstance(wanted, str) and SESSION_ID.match(wanted) else uuid.uuid4().hex
         await self.sio.save_session(sid, {"session_id": session_id})
         await self.sio.enter_room(sid, session_id)
-        await self.sio.emit("session_confirm", session_id, room=sid)
+        await self.sio.emit("session_confirm", session_id, room=sid, ignore_queue=True)
         waiting = await self.outbox.take(session_id)
         if isinstance(data, dict) and data.get("skip_outbox"):
             return  # our H5 page restores the whole history from the tracker instead
         for message in waiting:
-            await self.sio.emit("bot_uttered", message, room=sid)
+            await self.sio.emit("bot_uttered", message, room=sid, ignore_queue=True)
 
-    async def on_user_uttered(self, sid: str, data: Any) -> None:
+    async def on_user_uttered(self, sid: str, data: Any = None) -> None:  # no payload: an empty message
         session = await self.sio.get_session(sid)
         session_id = session.get("session_id")
         if not session_id:
@@ -99,11 +117,14 @@ class SocketIOChannel(Channel):
             await self.on_session_request(sid, data if isinstance(data, dict) else {})
             session_id = (await self.sio.get_session(sid))["session_id"]
         if self._flooding(sid):
-            await self.sio.emit("bot_uttered", {"text": FLOOD_NOTICE}, room=sid)
+            await self.sio.emit("bot_uttered", {"text": FLOOD_NOTICE}, room=sid, ignore_queue=True)
+            return
+        assert self.app is not None
+        if not (await self.app[RATE_LIMITER].message(session_id, self._client_ip.get(sid))).allowed:
+            await self.sio.emit("bot_uttered", {"text": SLOW_DOWN}, room=sid, ignore_queue=True)
             return
         message = data.get("message") if isinstance(data, dict) else data
         text = message if isinstance(message, str) else ""
-        assert self.app is not None
         replies = await self.app[GATEWAY].handle(session_id, text[:MAX_TEXT], self.name)
         await self.push(session_id, replies)
 
@@ -116,21 +137,36 @@ class SocketIOChannel(Channel):
         return len(recent) > FLOOD_LIMIT
 
     # --- outbound ----------------------------------------------------------------------------
-    def _connected(self, session_id: str) -> bool:
+    def _connected_here(self, session_id: str) -> bool:
+        # Rooms are per process (also with the Redis manager): "connected to this process".
         return any(True for _ in self.sio.manager.get_participants("/", session_id))
 
     async def deliver(self, session_id: str, replies: list[dict[str, Any]]) -> bool:
-        """The Delivery contract: pushed now, or kept for the customer's reconnect."""
-        await self.push(session_id, replies)
+        """The Delivery contract: kept durably, then pushed by whichever process holds the
+        customer's connection (now, or on their reconnect)."""
+        messages = [message for message in map(to_webchat, replies) if message]
+        if messages:
+            await self.outbox.put(session_id, self.name, messages)
+            await self.fanout.publish(OUTBOX_TOPIC, {"session_id": session_id})
         return True
 
+    async def _on_outbox_notice(self, data: dict[str, Any]) -> None:
+        session_id = str(data.get("session_id", ""))
+        if self._connected_here(session_id):
+            for message in await self.outbox.take(session_id):
+                await self._emit_here(session_id, message)
+
     async def push(self, session_id: str, replies: list[dict[str, Any]]) -> None:
-        """Send bot (or agent) messages to whoever holds this session, now or on reconnect."""
+        """The answers to the customer's own message, on the connection it came from."""
         messages = [message for message in map(to_webchat, replies) if message]
         if not messages:
             return
-        if self._connected(session_id):
+        if self._connected_here(session_id):
             for message in messages:
-                await self.sio.emit("bot_uttered", message, room=session_id)
-        else:
-            await self.outbox.put(session_id, self.name, messages)
+                await self._emit_here(session_id, message)
+        else:  # gone meanwhile (or reconnected to another process)
+            await self.deliver(session_id, replies)
+
+    async def _emit_here(self, session_id: str, message: dict[str, Any]) -> None:
+        # Local only: the customer is connected here, and a reply must not depend on Redis.
+        await self.sio.emit("bot_uttered", message, room=session_id, ignore_queue=True)

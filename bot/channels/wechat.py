@@ -37,6 +37,8 @@ from bot.appkeys import GATEWAY, SERVICES
 from bot.channels.base import Channel
 from bot.channels.wechat_api import WeChatApi
 from bot.evidence import MAX_BYTES, store_upload
+from bot.outbox import Outbox
+from bot.ratelimit import RATE_LIMITER, SLOW_DOWN
 from bot.storage import models as m
 from bot.storage.db import session_scope
 
@@ -118,6 +120,7 @@ class WeChatChannel(Channel):
         try:
             SafeET.fromstring(xml)  # refuses DTDs, entity expansion and external entities
             message = parse_message(xml)
+            _ = (message.id, message.create_time)  # wechatpy converts lazily: MsgId "abc" fails here
         except Exception:  # noqa: BLE001 — any malformed XML is answered the same way
             return web.Response(status=400, text="malformed message")
         if message is None or not getattr(message, "source", None):
@@ -170,6 +173,11 @@ class WeChatChannel(Channel):
         first = await asyncio.to_thread(self._record, url, key, message.source)
         if not first:
             return await asyncio.to_thread(self._stored_reply, url, key)
+        # Per openid only: every push comes from WeChat's own servers, so their IP says nothing.
+        # Checked after the MsgId is recorded: WeChat's retries get the same reply, never a count.
+        if not (await app[RATE_LIMITER].hit("customer", f"wechat:{message.source}")).allowed:
+            await asyncio.to_thread(self._set_state, url, key, "replied", SLOW_DOWN)
+            return SLOW_DOWN
         task = asyncio.create_task(self._answer(app, message))
         try:
             content = await asyncio.wait_for(asyncio.shield(task), timeout=self.deadline)
@@ -222,17 +230,20 @@ class WeChatChannel(Channel):
         await self._send_chunks(url, key, openid, task.result())
 
     async def _send_chunks(self, url: str, key: str, openid: str, content: str) -> None:
+        """An answer too slow or too long for the passive reply, through the customer-service
+        API. What the API refuses (an error, a timeout, the window passed) is kept in the
+        durable outbox and comes first in the answer to the customer's next message."""
         if not content:
             await asyncio.to_thread(self._set_state, url, key, "sent")
             return
-        if not await asyncio.to_thread(self._inside_window, url, openid):
-            await asyncio.to_thread(self._set_state, url, key, "window_passed", content)
-            return
-        ok = True
-        for start in range(0, len(content), PASSIVE_LIMIT):
-            result = await self.api.send_text(openid, content[start : start + PASSIVE_LIMIT])
-            ok = ok and result.ok
-        await asyncio.to_thread(self._set_state, url, key, "sent" if ok else "failed", content)
+        chunks = [content[start : start + PASSIVE_LIMIT] for start in range(0, len(content), PASSIVE_LIMIT)]
+        sent = 0
+        if await asyncio.to_thread(self._inside_window, url, openid):
+            while sent < len(chunks) and (await self.api.send_text(openid, chunks[sent])).ok:
+                sent += 1
+        if sent < len(chunks):
+            await Outbox(url).put(f"wechat:{openid}", self.name, [{"text": chunk} for chunk in chunks[sent:]])
+        await asyncio.to_thread(self._set_state, url, key, "sent" if sent == len(chunks) else "queued", content)
 
     async def deliver(self, sender_id: str, replies: list[dict[str, Any]]) -> bool:
         """The Delivery contract: the customer-service API inside the 48-hour window, else one
@@ -284,7 +295,9 @@ class WeChatChannel(Channel):
             return random.choice(kb.language.unsupported_media)
         sender = f"wechat:{message.source}"
         replies = await app[GATEWAY].handle(sender, text or "", self.name)
-        return render(replies)
+        # What the API could not send earlier comes first (taken after the turn, as on REST).
+        waiting = await Outbox(app[SERVICES].settings.database_url).take(sender)
+        return render(waiting + replies)
 
     async def _keep_image(self, app: web.Application, message: Any) -> str:
         """Download the picture and keep it as evidence, like a photo from the chat page."""

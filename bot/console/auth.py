@@ -17,6 +17,7 @@ from aiohttp_session import get_session, new_session
 
 from bot.console.accounts import Accounts, ConsoleUser
 from bot.console.sessions import DatabaseSessionStorage
+from bot.ratelimit import LOGIN_SLOW_DOWN, RATE_LIMITER, too_many
 
 ACCOUNTS = web.AppKey("console_accounts", Accounts)
 SESSIONS = web.AppKey("console_sessions", DatabaseSessionStorage)
@@ -89,8 +90,13 @@ async def session_info(request: web.Request) -> web.Response:
 async def login(request: web.Request) -> web.Response:
     body = await read_json(request)
     username, password = str(body.get("username") or "")[:64], str(body.get("password") or "")[:256]
+    limiter, ip = request.app[RATE_LIMITER], request.app[RATE_LIMITER].client_ip(request)
+    held = await limiter.hit("login_ip", ip, record=False)  # failed logins per IP, on top of lock-out
+    if not held.allowed:
+        return too_many({"error": "rate_limited", "message": LOGIN_SLOW_DOWN}, held)
     result = await asyncio.to_thread(request.app[ACCOUNTS].authenticate, username, password)
     if result.user is None:
+        await limiter.hit("login_ip", ip)
         raise api_error(401 if not result.locked else 403, "locked" if result.locked else "bad_login",
                         LOCKED if result.locked else BAD_LOGIN)
     old = await get_session(request)

@@ -74,8 +74,109 @@ SCHEMAS: dict[str, Any] = {
                     sla_breaches={"type": "array", "items": obj(
                         ["kind", "target_id", "from_level", "to_level", "at"], kind=STR, target_id=STR,
                         from_level=INT, to_level=INT, at=STR)}),
+    # --- the supervisor dashboard (bot/console/analytics_api.py; figures defined in docs/ANALYTICS.md) ---
+    "Rate": {"type": ["number", "null"], "description": "0..1; null when nothing to divide by"},
+    "AnalyticsSummary": obj(
+        ["period", "totals", "per_day", "top_products", "top_issues", "severity", "containment", "handoff_reasons",
+         "remedies", "compensation", "sla", "csat", "nps", "fcr", "reopen", "generated_at"],
+        period=obj(["from", "to", "timezone"], to=STR, timezone=STR, channel=NSTR, type=NSTR, **{"from": STR}),
+        totals=obj(["complaints"], complaints=INT, containment_rate=ref("Rate"), handoff_rate=ref("Rate"),
+                   fcr_rate=ref("Rate"), reopen_rate=ref("Rate"), sla_rate=ref("Rate"),
+                   csat_average={"type": ["number", "null"]}),
+        per_day=obj(["days", "series"], days={"type": "array", "items": STR}, series={"type": "array", "items": obj(
+            ["type", "label", "counts"], type=STR, label=STR, counts={"type": "array", "items": INT})}),
+        top_products={"type": "array", "items": obj(["product", "label", "count"], product=STR, label=STR,
+                                                    count=INT)},
+        top_issues={"type": "array", "items": obj(["type", "type_label", "product", "product_label", "count"],
+                                                  type=STR, type_label=STR, product=STR, product_label=STR,
+                                                  count=INT)},
+        severity={"type": "array", "items": obj(["severity", "label", "count"], severity=INT, label=STR, count=INT)},
+        containment=obj(["total", "contained", "handed_off", "open"], total=INT, contained=INT, handed_off=INT,
+                        open=INT, containment_rate=ref("Rate"), handoff_rate=ref("Rate")),
+        handoff_reasons={"type": "array", "items": obj(["code", "label", "count"], code=STR, label=STR, count=INT)},
+        remedies={"type": "array", "items": obj(["remedy", "label", "count"], remedy=STR, label=STR, count=INT)},
+        compensation=obj(["levels", "count", "paid_total", "cap_total", "above_cap"], count=INT,
+                         paid_total={"type": "number"}, cap_total={"type": "number"}, above_cap=INT,
+                         levels={"type": "array", "items": obj(
+                             ["severity", "label", "count", "paid", "cap", "above_cap"], severity=INT, label=STR,
+                             count=INT, paid={"type": "number"}, cap={"type": "number"}, above_cap=INT)}),
+        sla=obj(["met", "breached", "pending", "rate", "escalations", "by_day"], met=INT, breached=INT, pending=INT,
+                rate=ref("Rate"), escalations=obj(["complaint", "handoff"], complaint=INT, handoff=INT),
+                by_day={"type": "array", "items": obj(["day", "met", "breached"], day=STR, met=INT, breached=INT,
+                                                      pending=INT, rate=ref("Rate"))}),
+        csat=obj(["distribution", "answers", "average", "solved_rate", "trend"], answers=INT,
+                 average={"type": ["number", "null"]}, solved_rate=ref("Rate"),
+                 distribution={"type": "array", "items": obj(["score", "count"], score=INT, count=INT)},
+                 trend={"type": "array", "items": obj(["day", "answers", "average"], day=STR, answers=INT,
+                                                      average={"type": "number"})}),
+        nps=obj(["collected"], collected=BOOL),
+        fcr=obj(["total", "resolved_first_time", "rate"], total=INT, resolved_first_time=INT, rate=ref("Rate")),
+        reopen=obj(["reopened", "resolved", "rate"], reopened=INT, resolved=INT, rate=ref("Rate")),
+        generated_at=STR),
+    "AnalyticsItem": obj(
+        ["id", "reference", "created_at", "channel", "type", "type_label", "severity", "status", "handoffs",
+         "reasons", "csat"],
+        id=STR, reference=STR, created_at=STR, channel=STR, type=STR, type_label=STR, product=NSTR, severity=INT,
+        status=STR, status_label=STR, remedy=NSTR, remedy_label=NSTR, compensation_amount=NSTR, handoffs=INT,
+        reasons={"type": "array", "items": ref("Reason")}, sla={"enum": ["met", "breached", "pending", None]},
+        csat={"type": ["integer", "null"]}, preview=STR,
+        customer={"oneOf": [obj(["tier", "phone"], tier=STR, name=STR, phone=STR), {"type": "null"}]}),
+    "AnalyticsComplaints": obj(["total", "page", "per_page", "items"], total=INT, page=INT, per_page=INT,
+                               items={"type": "array", "items": ref("AnalyticsItem")}),
+    "AnalyticsComplaint": obj(
+        ["complaint", "customer", "channel", "handoffs", "csat", "transcript"], channel=STR,
+        complaint=obj(["id", "reference", "type", "type_label", "severity", "status"], id=STR, reference=STR,
+                      type=STR, type_label=STR, severity=INT, status=STR),
+        customer={"type": ["object", "null"]},
+        handoffs={"type": "array", "items": obj(["id", "status", "reasons"], id=STR, status=STR,
+                                                reasons={"type": "array", "items": ref("Reason")},
+                                                created_at=STR, sla_due_at=NSTR, claimed_at=NSTR,
+                                                closed_at=NSTR, resolution=NSTR)},
+        csat={"type": "array", "items": obj(["score", "solved"], score=INT, solved=BOOL, created_at=STR,
+                                            comment=NSTR)},
+        transcript={"type": "array", "items": ref("Line")}),
     "Audit": obj(["entries"], entries={"type": "array", "items": obj(["at", "actor", "action"], at=STR, actor=STR,
                                                                        action=STR, target=NSTR, detail=ANY_OBJ)}),
+    # --- the trainer page (bot/console/training_api.py) ---
+    "TrainingSummary": obj(
+        ["sender_id", "channel", "started_at", "last_at", "messages", "fallbacks", "min_confidence", "handoff",
+         "csat", "reopened", "flags"],
+        sender_id=STR, channel=STR, started_at=STR, last_at=STR, messages=INT, fallbacks=INT,
+        min_confidence={"type": ["number", "null"]}, handoff=BOOL, csat={"type": ["integer", "null"]},
+        reopened=BOOL, annotated=INT, story_marked=BOOL, preview=STR,
+        flags={"type": "array", "items": {"enum": ["fallback", "low_confidence", "handoff", "low_csat", "reopened"]}}),
+    "TrainingConversations": obj(["items"], items={"type": "array", "items": ref("TrainingSummary")}),
+    "Span": obj(["entity", "start", "end"], entity=STR, start=INT, end=INT, value={}),
+    "TrainingLine": obj(
+        ["from", "text"], **{"from": {"enum": ["customer", "bot", "agent", "system"]}}, text=STR,
+        at={"type": "number"}, event_id=INT, intent=NSTR, confidence={"type": "number"}, best_intent=NSTR,
+        best_confidence={"type": ["number", "null"]}, fallback=BOOL, action=STR,
+        ranking={"type": "array", "items": obj(["name", "confidence"], name=STR, confidence={"type": "number"})},
+        entities={"type": "array", "items": ref("Span")},
+        tokens={"type": "array", "items": obj(["text", "start", "end"], text=STR, start=INT, end=INT)},
+        annotation={"type": ["object", "null"]}),
+    "TrainingConversation": obj(["sender_id", "lines", "story"], sender_id=STR,
+                                lines={"type": "array", "items": ref("TrainingLine")},
+                                story={"type": ["object", "null"]}),
+    "TrainingSchema": obj(["intents", "entities", "kinds"], intents={"type": "array", "items": STR},
+                          entities={"type": "array", "items": STR}, kinds={"type": "array", "items": STR}),
+    "Annotation": obj(["event_id", "text", "intent", "entities", "status"], event_id=INT, text=STR, intent=STR,
+                      entities={"type": "array", "items": ref("Span")}, status=STR),
+    "StoryMark": obj(["sender_id", "name", "status"], sender_id=STR, name=STR, status=STR),
+    "Pending": obj(["annotations", "stories"], annotations={"type": "array", "items": ANY_OBJ},
+                   stories={"type": "array", "items": ANY_OBJ}),
+    "ExportResult": obj(["added", "stories", "refused", "files"],
+                        added={"type": "array", "items": obj(["text", "intent", "file", "example"], text=STR,
+                                                             intent=STR, file=STR, example=STR)},
+                        stories={"type": "array", "items": obj(["name", "file"], name=STR, file=STR)},
+                        refused={"type": "array", "items": obj(["kind", "reason"], kind=STR, reason=STR)},
+                        files={"type": "array", "items": STR}),
+    "LintResult": obj(["findings"], findings={"type": "array", "items": obj(
+        ["kind", "severity", "file", "line", "message"], kind=STR, severity={"enum": ["error", "warning"]},
+        file=STR, line=INT, message=STR)}),
+    "ModelInfo": obj(["reloaded", "model_id", "reloads"], reloaded=BOOL, model_id=NSTR, model_name=NSTR,
+                     reloads=INT, loaded_at={"type": "number"}, file_mtime_ns={"type": ["integer", "null"]},
+                     last_error=NSTR, poll_s={"type": "number"}),
 }
 
 
@@ -96,7 +197,7 @@ ERRORS = {code: {"description": text, "content": {"application/json": {"schema":
 
 
 def op(summary: str, response: dict[str, Any], body: dict[str, Any] | None = None, role: str | None = None,
-       unsafe: bool = False) -> dict[str, Any]:
+       unsafe: bool = False, params: list[dict[str, Any]] | None = None) -> dict[str, Any]:
     operation: dict[str, Any] = {"summary": summary, "responses": {**response, **ERRORS}}
     if body is not None:
         operation["requestBody"] = _body(body)
@@ -104,7 +205,34 @@ def op(summary: str, response: dict[str, Any], body: dict[str, Any] | None = Non
         operation["x-permission"] = role
     if unsafe:
         operation["parameters"] = [{"name": "X-CSRF-Token", "in": "header", "required": True, "schema": STR}]
+    if params:
+        operation["parameters"] = params
     return operation
+
+
+def _query(name: str, schema: dict[str, Any], description: str) -> dict[str, Any]:
+    return {"name": name, "in": "query", "required": False, "schema": schema, "description": description}
+
+
+DATE = {"type": "string", "format": "date"}
+ANALYTICS_PERIOD = [
+    _query("from", DATE, "first local day (default: 29 days before `to`)"),
+    _query("to", DATE, "last local day, inclusive (default: today); at most 366 days in all"),
+    _query("channel", {"enum": ["rest", "socketio", "h5", "wechat"]}, "only this channel"),
+    _query("type", STR, "only this complaint type (knowledge_base/complaint_types.yml)"),
+]
+ANALYTICS_DRILL = [
+    _query("day", DATE, "created on this local day"),
+    _query("product", STR, "this product (__none__: no product named)"),
+    _query("severity", {"type": "integer", "minimum": 1, "maximum": 3}, "this severity"),
+    _query("remedy", STR, "this remedy kind (none: no remedy yet)"),
+    _query("reason", STR, "had a handoff for this reason code"),
+    _query("csat", {"type": "integer", "minimum": 1, "maximum": 5}, "has a follow-up answer with this score"),
+    _query("outcome", {"enum": ["contained", "handed_off", "open"]}, "bot containment outcome"),
+    _query("sla", {"enum": ["met", "breached", "pending"]}, "has a handoff in this SLA state"),
+    _query("fcr", {"enum": ["yes", "no"]}, "first-contact resolution"),
+    _query("reopened", {"enum": ["yes", "no"]}, "reopened by a follow-up answer"),
+]
 
 
 HANDOFF_ID = {"name": "handoff_id", "in": "path", "required": True, "schema": STR}
@@ -164,11 +292,55 @@ PATHS: dict[str, Any] = {
     "/api/console/supervisor": {"get": op("All open handoffs, breaches, who holds what", _ok(ref("Overview")),
                                           role="supervise")},
     "/api/console/audit": {"get": op("Audit log, newest first", _ok(ref("Audit")), role="supervise")},
+    "/api/console/analytics/summary": {"get": op(
+        "Dashboard figures for a period (all chart series in one answer)", _ok(ref("AnalyticsSummary")),
+        role="supervise", params=ANALYTICS_PERIOD)},
+    "/api/console/analytics/complaints": {"get": op(
+        "The complaints behind a chart element (drill-down), newest first, paginated, masked by role",
+        _ok(ref("AnalyticsComplaints")), role="supervise", params=ANALYTICS_PERIOD + ANALYTICS_DRILL + [
+            {"name": "page", "in": "query", "schema": {"type": "integer", "minimum": 1}},
+            {"name": "per_page", "in": "query", "schema": {"type": "integer", "minimum": 1, "maximum": 100}}])},
+    "/api/console/analytics/complaints/{complaint_id}": {
+        "parameters": [{"name": "complaint_id", "in": "path", "required": True, "schema": STR}],
+        "get": op("One complaint with its handoffs, follow-up answers and conversation transcript",
+                  _ok(ref("AnalyticsComplaint")), role="supervise")},
+    "/api/console/analytics/export.csv": {"get": op(
+        "The complaints in view as CSV (UTF-8 with BOM; personal data masked by role; audited)",
+        {"200": {"description": "CSV", "content": {"text/csv": {"schema": {"type": "string"}}}}},
+        role="supervise", params=ANALYTICS_PERIOD + ANALYTICS_DRILL)},
     "/api/console/users": {"post": op("Create a console account", _ok(ref("User"), "201"),
                                       obj(["username", "password", "role"], username=STR, password=STR,
                                           role={"enum": ["agent", "supervisor", "trainer", "admin"]},
                                           display_name=STR),
                                       role="manage_users", unsafe=True)},
+    "/api/console/training/conversations": {"get": {
+        **op("Conversations for review, filtered (kinds=fallback,low_confidence,handoff,low_csat,reopened)",
+             _ok(ref("TrainingConversations")), role="train"),
+        "parameters": [{"name": n, "in": "query", "required": False, "schema": STR}
+                       for n in ("kinds", "from", "to", "channel", "threshold", "limit")]}},
+    "/api/console/training/conversations/{sender_id}": {
+        "parameters": [{"name": "sender_id", "in": "path", "required": True, "schema": STR}],
+        "get": op("One conversation: per customer message the prediction, entities and jieba tokens",
+                  _ok(ref("TrainingConversation")), role="train")},
+    "/api/console/training/schema": {"get": op("The domain's intents and entities", _ok(ref("TrainingSchema")),
+                                               role="train")},
+    "/api/console/training/annotations": {"post": op(
+        "Correct a customer message's intent and entity spans (spans on the shown, git-safe text)",
+        _ok(ref("Annotation"), "201"),
+        obj(["sender_id", "event_id", "intent"], sender_id=STR, event_id=INT, intent=STR,
+            entities={"type": "array", "items": ref("Span")}), role="train", unsafe=True)},
+    "/api/console/training/pending": {"get": op("Corrections and story marks with their export status",
+                                                _ok(ref("Pending")), role="train")},
+    "/api/console/training/stories": {"post": op("Mark a conversation as a good test story", _ok(ref("StoryMark"), "201"),
+                                                 obj(["sender_id"], sender_id=STR, name=STR), role="train",
+                                                 unsafe=True)},
+    "/api/console/training/export": {"post": op(
+        "Append corrections to nlu/ and marked stories to tests/stories/ (duplicates and conflicts refused)",
+        _ok(ref("ExportResult")), role="train", unsafe=True)},
+    "/api/console/training/lint": {"get": op("Data lint findings with file and line", _ok(ref("LintResult")),
+                                             role="train")},
+    "/api/console/training/reload": {"post": op("Load models/qingting.tar.gz now (409 if it cannot be loaded)",
+                                                _ok(ref("ModelInfo")), role="train", unsafe=True)},
 }
 
 

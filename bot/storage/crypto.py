@@ -71,7 +71,17 @@ class EncryptedJSONText(TypeDecorator):
     def process_result_value(self, value, dialect):  # type: ignore[override]
         if value is None or value.startswith("{"):
             return value
-        return decrypt(value)
+        try:
+            return _cipher().decrypt(value.encode()).decode()
+        except InvalidToken:
+            raise UnreadableRecord(
+                "a tracker event was written under another secret key: every process must share "
+                "QINGTING_SECRET_KEY (docs/SCALE_OUT.md)"
+            ) from None
+
+
+class UnreadableRecord(RuntimeError):
+    """Stored data this process cannot decrypt (a key mismatch between processes)."""
 
 
 _PHONE = re.compile(r"(?<!\d)(1[3-9]\d)(\d{4})(\d{4})(?!\d)")

@@ -7,7 +7,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from sqlalchemy import create_engine, event
+from sqlalchemy import create_engine, event, text
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -63,13 +63,41 @@ def session_scope(url: str) -> Iterator[Session]:
         session.close()
 
 
-def migrate(url: str) -> None:
-    """Bring the schema to the newest revision (idempotent; Alembic keeps the version)."""
-    from alembic import command
+def one_process_at_a_time(session: Session, lock_id: int) -> None:
+    """Several processes starting at once on PostgreSQL (seeding, say): the first to take
+    this transaction-scoped advisory lock does the work, the others wait and then see it
+    done. SQLite belongs to one process and needs nothing."""
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(text("SELECT pg_advisory_xact_lock(:id)"), {"id": lock_id})
+
+
+def _alembic_config(url: str):  # type: ignore[no-untyped-def]
     from alembic.config import Config
 
     config = Config()
     config.set_main_option("script_location", str(MIGRATIONS))
     config.set_main_option("sqlalchemy.url", sqlalchemy_url(url).replace("%", "%%"))
     config.attributes["engine"] = engine_for(url)
-    command.upgrade(config, "head")
+    return config
+
+
+def migrate(url: str) -> None:
+    """Bring the schema to the newest revision (idempotent; Alembic keeps the version, and on
+    PostgreSQL an advisory lock lets only one of several starting processes migrate)."""
+    from alembic import command
+
+    command.upgrade(_alembic_config(url), "head")
+
+
+def pending_migrations(url: str) -> list[str]:
+    """Revisions the database still lacks (empty when the schema is current)."""
+    from alembic.runtime.migration import MigrationContext
+    from alembic.script import ScriptDirectory
+
+    script = ScriptDirectory.from_config(_alembic_config(url))
+    with engine_for(url).connect() as connection:
+        current = MigrationContext.configure(
+            connection, opts={"version_table": "qingting_alembic_version"}
+        ).get_current_heads()
+    pending = script.iterate_revisions("heads", current[0] if current else "base")
+    return [revision.revision for revision in pending]

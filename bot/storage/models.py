@@ -92,14 +92,19 @@ class Complaint(Base):
     updated_at = Column(DateTime, nullable=False, default=utcnow, onupdate=utcnow)
     conversation = relationship("Conversation")
 
-    __table_args__ = (Index("ix_complaints_created", "created_at"),)
+    __table_args__ = (
+        Index("ix_complaints_created", "created_at"),
+        # the supervisor dashboard filters by channel or type over a period (0007)
+        Index("ix_complaints_channel_created", "channel", "created_at"),
+        Index("ix_complaints_type_created", "type", "created_at"),
+    )
 
 
 class Handoff(Base):
     __tablename__ = "handoffs"
     id = Column(String(32), primary_key=True, default=new_id)
     conversation_id = Column(String(32), ForeignKey("conversations.id"), nullable=False, index=True)
-    complaint_id = Column(String(32), ForeignKey("complaints.id"), nullable=True)
+    complaint_id = Column(String(32), ForeignKey("complaints.id"), nullable=True, index=True)
     severity = Column(Integer, nullable=False, default=3)
     reasons = Column(JSON, nullable=False, default=list)
     status = Column(String(16), nullable=False, default="queued")  # queued/claimed/returned/closed
@@ -279,3 +284,41 @@ class Evidence(Base):
     sha256 = Column(String(64), nullable=False)
     path = Column(String(256), nullable=False)  # relative to var/uploads
     created_at = Column(DateTime, nullable=False, default=utcnow)
+
+
+class TrainingAnnotation(Base):
+    """A trainer's correction of one customer message (issue 7): the intent and entity spans
+    it should have had. `text` is already made safe for git (bot/training/privacy.py), so it is
+    stored as is; it becomes an NLU example on export."""
+
+    __tablename__ = "training_annotations"
+    id = Column(String(32), primary_key=True, default=new_id)
+    sender_id = Column(String(128), nullable=False, index=True)
+    event_id = Column(Integer, nullable=False)  # the user event's row id in Rasa's events table
+    text = Column(Text, nullable=False)
+    predicted_intent = Column(String(64), nullable=True)
+    confidence = Column(Numeric(6, 4), nullable=True)
+    intent = Column(String(64), nullable=False)
+    entities = Column(JSON, nullable=False, default=list)
+    author = Column(String(64), nullable=False)
+    status = Column(String(16), nullable=False, default="pending")  # pending/exported/refused
+    note = Column(String(256), nullable=True)  # why an export refused it (Chinese)
+    target_file = Column(String(128), nullable=True)
+    created_at = Column(DateTime, nullable=False, default=utcnow)
+    updated_at = Column(DateTime, nullable=False, default=utcnow, onupdate=utcnow)
+    __table_args__ = (UniqueConstraint("sender_id", "event_id"),)
+
+
+class TestStoryMark(Base):
+    """A conversation a trainer marked as a good test story (exported under tests/stories/)."""
+
+    __tablename__ = "training_story_marks"
+    __test__ = False  # not a pytest class despite the name
+    id = Column(String(32), primary_key=True, default=new_id)
+    sender_id = Column(String(128), nullable=False, unique=True)
+    name = Column(String(128), nullable=False)
+    author = Column(String(64), nullable=False)
+    status = Column(String(16), nullable=False, default="pending")  # pending/exported/refused
+    note = Column(String(256), nullable=True)
+    created_at = Column(DateTime, nullable=False, default=utcnow)
+    updated_at = Column(DateTime, nullable=False, default=utcnow, onupdate=utcnow)

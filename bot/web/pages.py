@@ -6,6 +6,8 @@ from pathlib import Path
 
 from aiohttp import web
 
+from bot.appkeys import SETTINGS
+
 HERE = Path(__file__).resolve().parent
 SECURITY_HEADERS = {
     "Content-Security-Policy": "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; connect-src 'self'",
@@ -13,6 +15,18 @@ SECURITY_HEADERS = {
     "X-Frame-Options": "DENY",
     "Referrer-Policy": "same-origin",
 }
+
+
+HSTS = "max-age=31536000; includeSubDomains"
+
+
+async def _security_headers(request: web.Request, response: web.StreamResponse) -> None:
+    """Every answer (pages, static files, API, errors) carries the same protective headers;
+    HSTS only when served behind HTTPS (QINGTING_SECURE_COOKIES=1)."""
+    for name, value in SECURITY_HEADERS.items():
+        response.headers.setdefault(name, value)
+    if request.app[SETTINGS].secure_cookies:
+        response.headers.setdefault("Strict-Transport-Security", HSTS)
 
 
 def _page(name: str) -> web.FileResponse:
@@ -35,4 +49,7 @@ def add_routes(app: web.Application) -> None:
     app.router.add_get("/", index)
     app.router.add_get("/chat", chat)
     app.router.add_get("/console", console)
+    app.router.add_get("/console/trainer", lambda request: _page("trainer.html"))  # issue 7
+    app.router.add_get("/console/dashboard", lambda request: _page("dashboard.html"))  # issue 9
     app.router.add_static("/static/", HERE / "static", show_index=False)
+    app.on_response_prepare.append(_security_headers)

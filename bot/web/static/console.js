@@ -265,6 +265,8 @@
     show($("logout"), true);
     show($("views"), true);
     show($("tab-supervisor"), can("supervise"));
+    show($("tab-dashboard"), can("supervise"));
+    show($("tab-trainer"), can("train"));
     if (!can("supervise") && state.view === "supervisor") setView("desk");
     setView(state.view);
     if (switched) {

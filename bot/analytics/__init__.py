@@ -1,0 +1,1 @@
+"""Complaint analytics for supervisors: figures computed in SQL, demo data, CSV export."""

@@ -1,0 +1,1 @@
+"""The trainer loop (issue 7): review real conversations, correct, export, lint, train, test."""
