@@ -19,7 +19,6 @@ import statistics
 import sys
 import tempfile
 import time
-import uuid
 import warnings
 from collections.abc import Callable
 from datetime import timedelta
@@ -27,7 +26,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from sqlalchemy import create_engine, func, select, text  # noqa: E402
+from sqlalchemy import func, select, text  # noqa: E402
 
 from bench.harness import RESULTS_DIR, fmt  # noqa: E402
 from bot.analytics import csv_export  # noqa: E402
@@ -36,6 +35,7 @@ from bot.analytics.demo_data import DemoPlan, seed_demo  # noqa: E402
 from bot.knowledge import load_knowledge_base  # noqa: E402
 from bot.storage import models as m  # noqa: E402
 from bot.storage.db import engine_for, migrate, session_scope  # noqa: E402
+from bot.storage.scratch import create_scratch_database, drop_scratch_database  # noqa: E402
 
 PG_ADMIN = os.environ.get("QINGTING_BENCH_PG_ADMIN", "postgresql://postgres@127.0.0.1:5432/postgres")
 KB = load_knowledge_base()
@@ -103,25 +103,10 @@ def measure(name: str, url: str, complaints: int, runs: int) -> dict:
 
 def postgres_database() -> str | None:
     try:
-        admin = create_engine(PG_ADMIN, isolation_level="AUTOCOMMIT")
-        with admin.connect() as conn:
-            conn.execute(text("SELECT 1"))
+        return create_scratch_database(PG_ADMIN, "qingting_bench")
     except Exception as exc:  # noqa: BLE001
         print(f"PostgreSQL not reachable at {PG_ADMIN} ({type(exc).__name__}); skipped", file=sys.stderr)
         return None
-    name = f"qingting_bench_{uuid.uuid4().hex[:8]}"
-    with admin.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-    admin.dispose()
-    return PG_ADMIN.rsplit("/", 1)[0] + f"/{name}"
-
-
-def drop_postgres(url: str) -> None:
-    engine_for(url).dispose()
-    admin = create_engine(PG_ADMIN, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'DROP DATABASE IF EXISTS "{url.rsplit("/", 1)[1]}" WITH (FORCE)'))
-    admin.dispose()
 
 
 def main() -> None:
@@ -141,7 +126,7 @@ def main() -> None:
         try:
             results["postgresql"] = measure("PostgreSQL", url, args.complaints, args.runs)
         finally:
-            drop_postgres(url)
+            drop_scratch_database(url, PG_ADMIN)
     RESULTS_DIR.mkdir(parents=True, exist_ok=True)
     out = RESULTS_DIR / "analytics_queries.json"
     out.write_text(json.dumps({"complaints": args.complaints, "runs": args.runs, **results}, indent=1))

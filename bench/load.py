@@ -60,6 +60,8 @@ from harness import (
 )
 from rest_turns import CONVERSATIONS, WARM_UP, start_stock
 
+from bot.storage.scratch import create_scratch_database, drop_scratch_database
+
 RESULTS = RESULTS_DIR / "load.json"
 WEBHOOK = "/webhooks/rest/webhook"
 REQUEST_TIMEOUT_S = 60.0
@@ -95,26 +97,6 @@ async def start_qingtings(session: aiohttp.ClientSession, work: Path, count: int
     return urls
 
 
-def create_pg_database() -> str:
-    from sqlalchemy import create_engine, text
-
-    name = f"qingting_bench_{uuid.uuid4().hex[:8]}"
-    admin = create_engine(PG_ADMIN, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-    admin.dispose()
-    return PG_ADMIN.rsplit("/", 1)[0] + f"/{name}"
-
-
-def drop_pg_database(url: str) -> None:
-    from sqlalchemy import create_engine, text
-
-    admin = create_engine(PG_ADMIN, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'DROP DATABASE IF EXISTS "{url.rsplit("/", 1)[1]}" WITH (FORCE)'))
-    admin.dispose()
-
-
 async def start_system(name: str, session: aiohttp.ClientSession, work: Path, deadline: float,
                        databases: list[str]) -> System:
     procs: list[Proc] = []
@@ -122,7 +104,7 @@ async def start_system(name: str, session: aiohttp.ClientSession, work: Path, de
         return System(name, [await start_stock(session, work, procs, deadline)], procs)
     if name == "sqlite":
         return System(name, await start_qingtings(session, work, 1, {}, procs, deadline, name), procs)
-    database = create_pg_database()
+    database = create_scratch_database(PG_ADMIN, "qingting_bench")
     databases.append(database)
     env = {"DATABASE_URL": database, "REDIS_URL": REDIS_URL, "QINGTING_REDIS_NAMESPACE": f"bench{uuid.uuid4().hex[:6]}",
            "QINGTING_SECRET_KEY": _fernet_key()}
@@ -338,7 +320,7 @@ async def main_async(args: argparse.Namespace) -> int:
             for proc in procs:
                 stop(proc)
             for database in databases:
-                drop_pg_database(database)
+                drop_scratch_database(database, PG_ADMIN)
     print_table(rows, memory)
     RESULTS_DIR.mkdir(parents=True, exist_ok=True)
     RESULTS.write_text(json.dumps({

@@ -43,29 +43,14 @@ PARTS = [
 def settings_env(args: argparse.Namespace, tmp: str) -> None:
     os.environ["QINGTING_VAR_DIR"] = tmp
     if args.postgres:
-        from sqlalchemy import create_engine, text
+        from bot.storage.scratch import create_scratch_database
 
-        admin = create_engine(args.pg_admin, isolation_level="AUTOCOMMIT")
-        name = f"qingting_prof_{uuid.uuid4().hex[:8]}"
-        with admin.connect() as conn:
-            conn.execute(text(f'CREATE DATABASE "{name}"'))
-        os.environ["DATABASE_URL"] = args.pg_admin.rsplit("/", 1)[0] + f"/{name}"
+        os.environ["DATABASE_URL"] = create_scratch_database(args.pg_admin, "qingting_prof")
         os.environ["REDIS_URL"] = args.redis
         os.environ["QINGTING_REDIS_NAMESPACE"] = f"prof{uuid.uuid4().hex[:6]}"
     else:
         os.environ.pop("DATABASE_URL", None)
         os.environ.pop("REDIS_URL", None)
-
-
-def drop_database(admin_url: str, url: str) -> None:
-    from sqlalchemy import create_engine, text
-
-    from bot.storage.db import engine_for
-
-    engine_for(url).dispose()
-    admin = create_engine(admin_url, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'DROP DATABASE IF EXISTS "{url.rsplit("/", 1)[1]}" WITH (FORCE)'))
 
 
 async def run(conversations: int) -> tuple[int, float, cProfile.Profile]:
@@ -118,7 +103,9 @@ def main() -> int:
             turns, wall, profile = asyncio.run(run(args.conversations))
         finally:
             if args.postgres:
-                drop_database(args.pg_admin, os.environ["DATABASE_URL"])
+                from bot.storage.scratch import drop_scratch_database
+
+                drop_scratch_database(os.environ["DATABASE_URL"], args.pg_admin)
     store = "PostgreSQL + Redis" if args.postgres else "SQLite"
     print(f"{turns} turns on {store}: {wall / turns * 1000:.1f} ms per turn (profiled)")
     for label, share in shares(profile).items():

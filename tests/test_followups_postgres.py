@@ -13,13 +13,13 @@ import os
 import subprocess
 import sys
 import time
-import uuid
 from collections.abc import Iterator
 
 import pytest
 from sqlalchemy import create_engine, text
 
 from bot.storage.db import migrate
+from bot.storage.scratch import create_scratch_database, drop_scratch_database
 from tests.conftest import ROOT
 from tests.unit.test_followup_store import T0, book
 
@@ -48,24 +48,13 @@ print(json.dumps(claimed))
 @pytest.fixture
 def pg_url() -> Iterator[str]:
     try:
-        admin = create_engine(ADMIN_URL, isolation_level="AUTOCOMMIT")
-        with admin.connect() as conn:
-            conn.execute(text("SELECT 1"))
+        url = create_scratch_database(ADMIN_URL, "qingting_test")
     except Exception as exc:  # noqa: BLE001 - any connection failure means "no server here"
         pytest.skip(f"PostgreSQL is not reachable at {ADMIN_URL}: {type(exc).__name__}")
-    name = f"qingting_test_{uuid.uuid4().hex[:10]}"
-    with admin.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-    url = ADMIN_URL.rsplit("/", 1)[0] + f"/{name}"
     try:
         yield url
     finally:
-        from bot.storage.db import engine_for
-
-        engine_for(url).dispose()
-        with admin.connect() as conn:
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
+        drop_scratch_database(url, ADMIN_URL)
 
 
 def test_two_scheduler_processes_on_postgresql_claim_each_due_follow_up_exactly_once(pg_url: str) -> None:

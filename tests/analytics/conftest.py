@@ -13,10 +13,10 @@ from decimal import Decimal
 from pathlib import Path
 
 import pytest
-from sqlalchemy import create_engine, text
 
 from bot.storage import models as m
 from bot.storage.db import migrate, session_scope
+from bot.storage.scratch import create_scratch_database, drop_scratch_database
 from tests.conftest import ROOT, VENV_BIN, Server, start_server, stop_server
 
 PG_ADMIN = os.environ.get("QINGTING_TEST_PG_ADMIN", "postgresql://postgres@127.0.0.1:5432/postgres")
@@ -121,26 +121,13 @@ def pg_fixture() -> Iterator[Fixture]:
 def temp_pg_database() -> str:
     """A new empty PostgreSQL database (skips the test where the server is absent)."""
     try:
-        admin = create_engine(PG_ADMIN, isolation_level="AUTOCOMMIT")
-        with admin.connect() as conn:
-            conn.execute(text("SELECT 1"))
+        return create_scratch_database(PG_ADMIN, "qingting_test")
     except Exception as exc:  # noqa: BLE001 - any connection failure means "no server here"
         pytest.skip(f"PostgreSQL is not reachable at {PG_ADMIN}: {type(exc).__name__}")
-    name = f"qingting_test_{uuid.uuid4().hex[:10]}"
-    with admin.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-    admin.dispose()
-    return PG_ADMIN.rsplit("/", 1)[0] + f"/{name}"
 
 
 def drop_pg_database(url: str) -> None:
-    from bot.storage.db import engine_for
-
-    engine_for(url).dispose()
-    admin = create_engine(PG_ADMIN, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'DROP DATABASE IF EXISTS "{url.rsplit("/", 1)[1]}" WITH (FORCE)'))
-    admin.dispose()
+    drop_scratch_database(url, PG_ADMIN)
 
 
 # --- a server with demo data (the API tests and tests/test_dashboard_browser.py) -------------------

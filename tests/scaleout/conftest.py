@@ -16,6 +16,7 @@ import pytest
 from cryptography.fernet import Fernet
 from sqlalchemy import create_engine, text
 
+from bot.storage.scratch import create_scratch_database, drop_scratch_database
 from tests.conftest import Server, start_server, stop_server
 from tests.console.conftest import PASSWORD
 from tests.faultproxy import FaultProxy
@@ -58,16 +59,11 @@ class Cluster:
 @pytest.fixture(scope="package")
 def pg_database() -> Iterator[str]:
     _require_services()
-    name = f"qingting_scale_{uuid.uuid4().hex[:10]}"
-    admin = create_engine(ADMIN_URL, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    url = create_scratch_database(ADMIN_URL, "qingting_scale")
     try:
-        yield ADMIN_URL.rsplit("/", 1)[0] + f"/{name}"
+        yield url
     finally:
-        with admin.connect() as conn:
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
+        drop_scratch_database(url, ADMIN_URL)
 
 
 @pytest.fixture(scope="package")
