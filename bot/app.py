@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 
 from aiohttp import web
@@ -32,6 +31,7 @@ from bot.runtime import load_agent
 from bot.services import services
 from bot.settings import Settings
 from bot.sms import LocalSmsOutbox
+from bot.tasks import stop_task
 from bot.web import pages
 
 log = logging.getLogger(__name__)
@@ -96,11 +96,7 @@ async def _stop_fanout(app: web.Application) -> None:
 
 
 async def _stop_scheduler(app: web.Application) -> None:
-    task = app.get(SCHEDULER_TASK)
-    if task is not None:
-        task.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await task
+    await stop_task(app.get(SCHEDULER_TASK))
 
 
 def _add_console(app: web.Application, sio, settings: Settings) -> None:  # type: ignore[no-untyped-def]

@@ -16,6 +16,8 @@ import logging
 from collections.abc import Awaitable, Callable
 from typing import Any
 
+from bot.tasks import stop_task
+
 log = logging.getLogger(__name__)
 
 Handler = Callable[[dict[str, Any]], Awaitable[None]]
@@ -53,11 +55,8 @@ class Fanout:
             self._listener = asyncio.create_task(self._listen_forever())
 
     async def stop(self) -> None:
-        if self._listener is not None:
-            self._listener.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._listener
-            self._listener = None
+        await stop_task(self._listener)
+        self._listener = None
         if self._redis is not None:
             await self._redis.close()
             self._redis = None

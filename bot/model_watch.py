@@ -14,7 +14,6 @@ process serves.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 import os
 import time
@@ -24,6 +23,8 @@ from typing import Any
 
 from aiohttp import web
 from rasa.core.agent import Agent
+
+from bot.tasks import stop_task
 
 log = logging.getLogger(__name__)
 POLL_ENV = "QINGTING_MODEL_POLL_S"
@@ -124,11 +125,7 @@ def install(app: web.Application) -> None:
             app[WATCH_TASK] = asyncio.create_task(app[WATCHER].run_forever())
 
     async def stop(app: web.Application) -> None:
-        task = app.get(WATCH_TASK)
-        if task is not None:
-            task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await task
+        await stop_task(app.get(WATCH_TASK))
 
     app.on_startup.append(start)
     app.on_cleanup.append(stop)

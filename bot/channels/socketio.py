@@ -53,6 +53,10 @@ def to_webchat(message: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
+def _webchat_messages(replies: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    return [message for message in map(to_webchat, replies) if message]
+
+
 def socket_server(redis_url: str | None = None, namespace: str = "qingting") -> socketio.AsyncServer:
     """The one socket.io server of a process: customers on "/", the console on "/console".
 
@@ -144,11 +148,13 @@ class SocketIOChannel(Channel):
     async def deliver(self, session_id: str, replies: list[dict[str, Any]]) -> bool:
         """The Delivery contract: kept durably, then pushed by whichever process holds the
         customer's connection (now, or on their reconnect)."""
-        messages = [message for message in map(to_webchat, replies) if message]
+        await self._keep_for_holder(session_id, _webchat_messages(replies))
+        return True
+
+    async def _keep_for_holder(self, session_id: str, messages: list[dict[str, Any]]) -> None:
         if messages:
             await self.outbox.put(session_id, self.name, messages)
             await self.fanout.publish(OUTBOX_TOPIC, {"session_id": session_id})
-        return True
 
     async def _on_outbox_notice(self, data: dict[str, Any]) -> None:
         session_id = str(data.get("session_id", ""))
@@ -158,14 +164,12 @@ class SocketIOChannel(Channel):
 
     async def push(self, session_id: str, replies: list[dict[str, Any]]) -> None:
         """The answers to the customer's own message, on the connection it came from."""
-        messages = [message for message in map(to_webchat, replies) if message]
-        if not messages:
+        messages = _webchat_messages(replies)
+        if not self._connected_here(session_id):  # gone meanwhile (or reconnected elsewhere)
+            await self._keep_for_holder(session_id, messages)
             return
-        if self._connected_here(session_id):
-            for message in messages:
-                await self._emit_here(session_id, message)
-        else:  # gone meanwhile (or reconnected to another process)
-            await self.deliver(session_id, replies)
+        for message in messages:
+            await self._emit_here(session_id, message)
 
     async def _emit_here(self, session_id: str, message: dict[str, Any]) -> None:
         # Local only: the customer is connected here, and a reply must not depend on Redis.
