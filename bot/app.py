@@ -52,13 +52,27 @@ def channels(sio, outbox: Outbox, fanout: Fanout) -> list:  # type: ignore[no-un
     return found
 
 
+# aiohttp's own refusals (no such route, wrong method, body over client_max_size) say so in
+# English plain text; on the API paths they are answered like every other refusal.
+ROUTING_ERRORS = {
+    404: ("not_found", "没有找到这个地址，请核对链接；需要帮助时随时联系我们。"),
+    405: ("method_not_allowed", "这个地址需要换一种请求方式，请按接口说明调用。"),
+    413: ("too_large", "内容有点多，麻烦精简或分几次发送，我们会认真查看。"),
+}
+API_PREFIXES = ("/api/", "/webhooks/")
+
+
 @web.middleware
 async def polite_errors(request: web.Request, handler):  # type: ignore[no-untyped-def]
     """No stack trace ever reaches a client; the log keeps the error type and route."""
     try:
         return await handler(request)
-    except web.HTTPException:
-        raise
+    except web.HTTPException as exc:
+        known = ROUTING_ERRORS.get(exc.status)
+        if known is None or exc.content_type == "application/json" or not request.path.startswith(API_PREFIXES):
+            raise
+        headers = {"Allow": exc.headers["Allow"]} if "Allow" in exc.headers else None
+        return web.json_response({"error": known[0], "message": known[1]}, status=exc.status, headers=headers)
     except Exception as exc:  # noqa: BLE001
         log.exception("unhandled error on %s %s: %s", request.method, request.path, type(exc).__name__)
         return web.json_response(

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
 
 from bot.complaints import conversation_for
 from bot.storage import models as m
@@ -47,6 +48,15 @@ def sniff(data: bytes) -> tuple[str, str] | None:
 
 
 def store_upload(database_url: str, upload_dir: Path, sender_id: str, channel: str, data: bytes) -> UploadResult:
+    """Keep one photo. Two first uploads of a new conversation at once (several photos picked
+    together) race to create its row: the loser finds the winner's row on a second try."""
+    try:
+        return _store_once(database_url, upload_dir, sender_id, channel, data)
+    except IntegrityError:
+        return _store_once(database_url, upload_dir, sender_id, channel, data)
+
+
+def _store_once(database_url: str, upload_dir: Path, sender_id: str, channel: str, data: bytes) -> UploadResult:
     if len(data) > MAX_BYTES:
         return UploadResult(False, REFUSED_SIZE, status=413)
     kind = sniff(data)

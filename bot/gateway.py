@@ -37,6 +37,12 @@ SLOW_ENV = "QINGTING_FAULT_SLOW_SENDERS"
 TRACKER_COMMANDS = re.compile(r"^\s*/(restart|back|session_start)\b")
 
 
+def well_formed(value: str) -> str:
+    """JSON may carry lone surrogates ("\\udfff"), which nothing downstream can encode (the
+    tokenizer, the database): each becomes U+FFFD and the message is answered as usual."""
+    return value.encode("utf-8", "surrogatepass").decode("utf-8", "replace")
+
+
 def _injected_slowness(sender_id: str) -> bool:
     prefixes = tuple(p for p in os.environ.get(SLOW_ENV, "").split(",") if p)
     return bool(prefixes) and sender_id.split(":", 1)[-1].startswith(prefixes)
@@ -59,6 +65,7 @@ class Gateway:
     async def handle(
         self, sender_id: str, text: str, channel: str, metadata: dict[str, Any] | None = None
     ) -> list[dict[str, Any]]:
+        sender_id, text = well_formed(sender_id), well_formed(text)
         if not text or not text.strip():
             return [{"recipient_id": sender_id, "text": random.choice(self.kb.language.empty_message)}]
         if TRACKER_COMMANDS.match(text):

@@ -125,7 +125,7 @@ def console_texts() -> list[tuple[str, str]]:
 
 def channel_texts() -> list[tuple[str, str]]:
     """What the channels themselves say (welcome, acknowledgements, kind refusals)."""
-    from bot import evidence, gateway, ratelimit
+    from bot import app, evidence, gateway, ratelimit
     from bot.channels import chat_api, socketio, wechat
 
     return [
@@ -145,6 +145,7 @@ def channel_texts() -> list[tuple[str, str]]:
         ("wechat.render", wechat.render([{"text": "好的", "buttons": [{"title": "退货退款", "payload": "/x"}]}])),
         ("ratelimit.SLOW_DOWN", ratelimit.SLOW_DOWN),
         ("ratelimit.LOGIN_SLOW_DOWN", ratelimit.LOGIN_SLOW_DOWN),
+        *((f"app.ROUTING_ERRORS[{status}]", message) for status, (_, message) in app.ROUTING_ERRORS.items()),
     ]
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 
 from aiohttp import web
+from aiohttp.http_exceptions import HttpProcessingError
 from rasa.shared.core.events import BotUttered, UserUttered
 
 from bot.appkeys import AGENT, SERVICES
@@ -63,15 +64,16 @@ class ChatApi(Channel):
         try:
             reader = await request.multipart()
             part = await reader.next()
-        except (AssertionError, ValueError, KeyError):
+            if part is None or getattr(part, "name", None) != "photo":
+                return json_error(400, "bad_upload", BAD_UPLOAD)
+            data = bytearray()
+            while chunk := await part.read_chunk(64 * 1024):  # type: ignore[union-attr]
+                data.extend(chunk)
+                if len(data) > MAX_BYTES:
+                    return json_error(413, "too_large", REFUSED_SIZE)
+        # aiohttp raises any of these for broken multipart headers or boundaries (IndexError too)
+        except (AssertionError, ValueError, LookupError, HttpProcessingError):
             return json_error(400, "bad_upload", BAD_UPLOAD)
-        if part is None or getattr(part, "name", None) != "photo":
-            return json_error(400, "bad_upload", BAD_UPLOAD)
-        data = bytearray()
-        while chunk := await part.read_chunk(64 * 1024):  # type: ignore[union-attr]
-            data.extend(chunk)
-            if len(data) > MAX_BYTES:
-                return json_error(413, "too_large", REFUSED_SIZE)
         services = request.app[SERVICES]
         result = await asyncio.to_thread(
             store_upload, services.settings.database_url, services.settings.var_dir / "uploads",

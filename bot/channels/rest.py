@@ -9,7 +9,7 @@ from aiohttp import web
 
 from bot.appkeys import GATEWAY
 from bot.channels.base import Channel, json_error
-from bot.gateway import MAX_SENDER_LENGTH
+from bot.gateway import MAX_SENDER_LENGTH, well_formed
 from bot.outage import is_outage
 from bot.outbox import Outbox
 from bot.ratelimit import RATE_LIMITER, SLOW_DOWN, too_many
@@ -42,14 +42,14 @@ class RestChannel(Channel):
             if len(raw) > MAX_BODY_BYTES:  # a chunked body has no Content-Length to check first
                 return json_error(413, "too_large", "消息内容有点多，麻烦分成几条发送，我会逐条认真看。")
             body: Any = json.loads(raw.decode("utf-8")) if raw else None
-        except (UnicodeDecodeError, json.JSONDecodeError):
+        except (UnicodeDecodeError, json.JSONDecodeError, RecursionError):  # RecursionError: "[[[[…" bombs
             return json_error(400, "invalid_json", "消息格式我们这边没能识别，请以 JSON 发送 sender 和 message 字段。")
         if not isinstance(body, dict):
             return json_error(400, "invalid_json", "请以 JSON 对象发送 sender 和 message 字段。")
         sender = body.get("sender")
         if not isinstance(sender, (str, int)) or not str(sender).strip():
             return json_error(400, "missing_sender", "请在请求里带上 sender（会话编号），我们就能接着为您服务。")
-        sender = str(sender).strip()[:MAX_SENDER_LENGTH]
+        sender = well_formed(str(sender).strip()[:MAX_SENDER_LENGTH])
         message = body.get("message")
         text = message if isinstance(message, str) else "" if message is None else str(message)
         metadata = body.get("metadata") if isinstance(body.get("metadata"), dict) else None

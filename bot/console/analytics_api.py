@@ -106,7 +106,10 @@ def today_in(kb: KnowledgeBase) -> date:
 
 def period_of(query: Any, kb: KnowledgeBase) -> q.Period:
     end = _date(query, "to") or today_in(kb)
-    start = _date(query, "from") or end - timedelta(days=DEFAULT_DAYS - 1)
+    try:
+        start = _date(query, "from") or end - timedelta(days=DEFAULT_DAYS - 1)
+    except OverflowError:  # to=0001-01-05: the default start would fall before year 1
+        raise api_error(400, "bad_range", BAD_RANGE) from None
     if start > end:
         raise api_error(400, "bad_range", BAD_RANGE)
     if (end - start).days + 1 > MAX_DAYS:

@@ -33,10 +33,12 @@ LOCKED = "登录失败次数较多，账号已临时锁定 15 分钟，请稍后
 
 
 def api_error(status: int, code: str, message: str) -> web.HTTPException:
+    body = {"text": _json({"error": code, "message": message}), "content_type": "application/json"}
+    if status == 413:  # aiohttp's class insists on the sizes, only for a wording the text replaces
+        return web.HTTPRequestEntityTooLarge(max_size=0, actual_size=0, **body)
     exc_class = {400: web.HTTPBadRequest, 401: web.HTTPUnauthorized, 403: web.HTTPForbidden,
-                 404: web.HTTPNotFound, 409: web.HTTPConflict, 413: web.HTTPRequestEntityTooLarge,
-                 422: web.HTTPUnprocessableEntity}[status]
-    return exc_class(text=_json({"error": code, "message": message}), content_type="application/json")
+                 404: web.HTTPNotFound, 409: web.HTTPConflict, 422: web.HTTPUnprocessableEntity}[status]
+    return exc_class(**body)
 
 
 def _json(data: Any) -> str:
@@ -118,6 +120,7 @@ async def read_json(request: web.Request, limit: int = 64 * 1024) -> dict[str, A
         raise api_error(413, "too_large", "内容太长了，请精简后再提交。")
     try:
         body = await request.json()
+        _json(body).encode("utf-8")  # lone surrogates ("\udfff") cannot be stored
     except Exception:  # noqa: BLE001 - any undecodable body gets the same polite answer
         raise api_error(400, "invalid_json", "提交的内容格式不正确，请刷新页面后再试。") from None
     if not isinstance(body, dict):

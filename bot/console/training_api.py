@@ -85,6 +85,8 @@ async def annotate(request: web.Request) -> web.Response:
     try:
         correction = Correction(str(body["sender_id"]), int(body["event_id"]), str(body["intent"]),
                                 [dict(e) for e in body.get("entities") or []])
+        if not 0 <= correction.event_id < 2**63:  # beyond a database integer
+            raise ValueError(correction.event_id)
     except (KeyError, TypeError, ValueError):
         raise api_error(400, "bad_request", "请选择要纠正的消息和正确的意图。") from None
     result = await _call(Annotations(_url(request), _paths()).annotate, correction, user.username)

@@ -39,6 +39,9 @@ def _load_file(directory: Path, name: str, model: type[Model]) -> Model:
         raise KnowledgeBaseError(f"{path}{where}: not valid YAML ({exc})") from exc
     if not isinstance(raw, dict):
         raise KnowledgeBaseError(f"{path}: expected a mapping at the top level")
+    odd = next((key for key in raw if not isinstance(key, str)), None)
+    if odd is not None:  # pydantic would raise a bare TypeError ("keywords must be strings")
+        raise KnowledgeBaseError(f"{path}: field '{odd}': top-level keys must be names")
     try:
         return model.parse_obj(raw)
     except ValidationError as exc:
