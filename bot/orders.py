@@ -15,7 +15,7 @@ from sqlalchemy import select
 from tenacity import AsyncRetrying, retry_if_exception_type, stop_after_attempt, wait_exponential
 
 from bot.knowledge import KnowledgeBase
-from bot.remedy import OrderFacts
+from bot.remedy import OrderFacts, RepairRecord
 from bot.storage import models as m
 from bot.storage.crypto import lookup_hash, mask_phone
 from bot.storage.db import one_process_at_a_time, session_scope
@@ -36,16 +36,42 @@ class OrderRecord:
     repairs_done: int
     customer_id: str | None
     tier: str
+    # Facts the law needs (bot/remedy_law.py) when the shop's order API has them; the
+    # conversation asks for the rest. Defaults mean "not stated".
+    delivered: bool | None = None
+    damaged_in_transit: bool = False
+    same_model_in_stock: bool | None = None
+    repair_history: tuple[RepairRecord, ...] = ()
+    exchanged_on: date | None = None
+    refurbished_as_new: bool = False
 
-    def facts(self) -> OrderFacts:
-        return OrderFacts(
-            product=self.product,
-            price=self.price,
-            purchased_on=self.purchased_on,
-            delivered_on=self.delivered_on,
-            channel=self.channel,
-            repairs_done=self.repairs_done,
-        )
+    def facts(self, **stated: object) -> OrderFacts:
+        """The order's facts for the remedy engine; `stated` adds what the customer said
+        (e.g. loss_amount, injured, food_standard_breach), never overriding the order."""
+        known = {
+            "product": self.product,
+            "price": self.price,
+            "purchased_on": self.purchased_on,
+            "delivered_on": self.delivered_on,
+            "channel": self.channel,
+            "repairs_done": self.repairs_done,
+            "delivered": self.delivered,
+            "damaged_in_transit": self.damaged_in_transit,
+            "same_model_in_stock": self.same_model_in_stock,
+            "repair_history": self.repair_history,
+            "exchanged_on": self.exchanged_on,
+            "refurbished_as_new": self.refurbished_as_new,
+        }
+        extra = {key: value for key, value in stated.items() if key not in known and value is not None}
+        return OrderFacts(**known, **extra)  # type: ignore[arg-type]
+
+
+def _optional_bool(value: object) -> bool | None:
+    return None if value is None else bool(value)
+
+
+def _optional_date(value: object) -> date | None:
+    return date.fromisoformat(str(value)) if value else None
 
 
 class OrderSource(Protocol):
@@ -96,7 +122,10 @@ class HttpOrders:
     """A shop's order API: `GET {base}/orders/{order_id}` → JSON, 404 for unknown orders.
 
     Expected JSON: {"order_id", "product", "price", "purchased_on": "YYYY-MM-DD",
-    "delivered_on": "YYYY-MM-DD"|null, "channel", "repairs_done", "customer_id", "tier"}.
+    "delivered_on": "YYYY-MM-DD"|null, "channel" (online/tv/phone/mail/store), "repairs_done",
+    "customer_id", "tier"}, optionally the facts the law needs: "delivered", "damaged_in_transit",
+    "same_model_in_stock", "repair_history": [{"sent_on", "returned_on", "waiting_parts"}],
+    "exchanged_on", "refurbished_as_new" (docs/REMEDY_LAW.md).
     Timeouts and 5xx are retried with back-off; after that the order counts as not found
     and the complaint is recorded without it (the customer is never stuck on our outage).
     """
@@ -142,6 +171,12 @@ class HttpOrders:
             repairs_done=int(body.get("repairs_done") or 0),
             customer_id=body.get("customer_id"),
             tier=str(body.get("tier") or "normal"),
+            delivered=_optional_bool(body.get("delivered")),
+            damaged_in_transit=bool(body.get("damaged_in_transit")),
+            same_model_in_stock=_optional_bool(body.get("same_model_in_stock")),
+            repair_history=tuple(RepairRecord.from_dict(r) for r in body.get("repair_history") or ()),
+            exchanged_on=_optional_date(body.get("exchanged_on")),
+            refurbished_as_new=bool(body.get("refurbished_as_new")),
         )
 
 

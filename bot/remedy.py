@@ -1,23 +1,32 @@
-"""The remedy engine: which remedies the policy allows for this order and complaint.
+"""The remedy engine: which remedies the law and the policy give for this order and complaint.
 
-Plain Python over knowledge_base/ data (policies.yml, remedies.yml, products.yml). Given the
-order facts, the complaint type, the customer's wish, tier and severity, it returns the
-allowed remedies ranked (the customer's wish first when allowed), each with its reason in
-Chinese and, for compensation, an amount and whether a supervisor must approve it.
+Plain Python over knowledge_base/ data (law.yml, policies.yml, remedies.yml, products.yml).
+Given the order facts, the complaint type, the customer's wish, tier and severity, it returns
+the remedies ranked (the customer's wish first when allowed), each with its reason in Chinese
+citing the article that gives it and, for compensation, an amount and whether a supervisor
+must approve it. The law layer (bot/remedy_law.py) computes what the law gives; this module
+puts goodwill on top (never below the legal amount), keeps one option per kind and ranks.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
 
-from dateutil.relativedelta import relativedelta
-
 from bot.knowledge import KnowledgeBase
 from bot.knowledge.models import Product
+from bot.remedy_law import PRIORITY, Entitlement, LawFindings, LawLayer, RepairRecord, money
 
-PRODUCT_COMPLAINTS = {"quality", "delivery", "after_sales", "incident"}
+__all__ = [
+    "OrderFacts",
+    "RemedyDecision",
+    "RemedyEngine",
+    "RemedyOption",
+    "RemedyRequest",
+    "RepairRecord",
+    "confirmation_next_step",
+]
 
 
 @dataclass(frozen=True)
@@ -25,9 +34,26 @@ class OrderFacts:
     product: str
     price: Decimal
     purchased_on: date
-    delivered_on: date | None = None
-    channel: str = "online"  # online / store
+    delivered_on: date | None = None  # None (and `delivered` unset): not delivered yet
+    channel: str = "online"  # online / tv / phone / mail (distance sales, 消保法 §25) / store
     repairs_done: int = 0
+    # --- the facts the law needs (docs/REMEDY_LAW.md); None = not stated yet --------------
+    delivered: bool | None = None  # overrides "delivered_on is set"
+    damaged_in_transit: bool = False  # 民法典 §604
+    same_model_in_stock: bool | None = None  # 三包 §13
+    repair_history: tuple[RepairRecord, ...] = ()  # 三包 §8 (days added), §11 (count), §12 (overrun)
+    exchanged_on: date | None = None  # 三包 §14: the 三包有效期 restarts
+    counterfeit: bool = False  # 消保法 §55
+    refurbished_as_new: bool = False  # 消保法 §55
+    food_standard_breach: bool | None = None  # 食品安全法 §148 (None: presumed on a goods complaint)
+    label_only: bool = False  # a label/packaging flaw that neither affects safety nor misleads
+    loss_amount: Decimal | None = None  # the customer's loss in yuan beyond the price (bills)
+    injured: bool | None = None  # 消保法 §49
+    serious_injury: bool = False  # death or serious harm to health (§55 ¶2)
+    known_defect: bool = False  # the seller knew of the defect (§55 ¶2)
+    property_damaged: bool | None = None  # 消保法 §52
+    defect: bool | None = None  # a quality defect (None: presumed from the complaint type)
+    intact: bool | None = None  # 七日无理由 needs the goods intact (False: not intact)
 
 
 @dataclass(frozen=True)
@@ -35,20 +61,27 @@ class RemedyOption:
     kind: str  # return / exchange / repair / compensation
     label: str
     reason: str
-    basis: str  # law_refs key or "goodwill"
+    basis: str  # law.yml article key, "refund_difference" or "goodwill"
     amount: Decimal | None = None
     needs_approval: bool = False
+    article: str = ""  # the citation(s), e.g. 《消费者权益保护法》第五十五条第一款
+    combines_with: tuple[str, ...] = ()  # kinds granted together with this one (refund + damages)
+    legal: bool = False  # the law gives it (True) or the shop's goodwill/policy does
 
     @classmethod
     def from_dict(cls, data: dict) -> RemedyOption:
         amount = data.get("amount")
+        basis = data["basis"]
         return cls(
             kind=data["kind"],
             label=data["label"],
             reason=data["reason"],
-            basis=data["basis"],
+            basis=basis,
             amount=Decimal(str(amount)) if amount not in (None, "") else None,
             needs_approval=bool(data.get("needs_approval")),
+            article=str(data.get("article") or ""),
+            combines_with=tuple(data.get("combines_with") or ()),
+            legal=bool(data["legal"]) if "legal" in data else basis not in ("goodwill", "refund_difference"),
         )
 
     def as_dict(self) -> dict:
@@ -59,7 +92,15 @@ class RemedyOption:
             "basis": self.basis,
             "amount": None if self.amount is None else str(self.amount),
             "needs_approval": self.needs_approval,
+            "article": self.article,
+            "combines_with": list(self.combines_with),
+            "legal": self.legal,
         }
+
+    @property
+    def paid(self) -> bool:
+        """A repair the customer pays for (past every legal period)."""
+        return self.kind == "repair" and not self.legal
 
 
 @dataclass(frozen=True)
@@ -69,7 +110,7 @@ class RemedyRequest:
     wish: str | None = None
     tier: str = "normal"
     severity: int = 1
-    claimed_amount: Decimal | None = None  # e.g. the overcharge the customer names
+    claimed_amount: Decimal | None = None  # e.g. the overcharge or the loss the customer names
     today: date = field(default_factory=date.today)
 
 
@@ -79,9 +120,31 @@ class RemedyDecision:
     valid: bool
     validity_note: str
     wish_allowed: bool
+    # facts the conversation could still ask for, because they would change the legal answer
+    missing_facts: list[str] = field(default_factory=list)
 
     def kinds(self) -> list[str]:
         return [option.kind for option in self.options]
+
+
+NEXT_STEPS = {
+    "return": "我们会安排快递上门取件，收到退货后7天内原路退款。",
+    "exchange": "我们会安排快递上门取回旧件，同时为您寄出新品。",
+    "repair": "维修师傅会在48小时内联系您约上门时间，维修费用由我们承担。",
+    "paid_repair": "维修师傅会在48小时内联系您约上门时间，先检测并报价，您确认后再维修。",
+    "prepaid_return": "预付款和利息会在1至3个工作日内原路退回。",
+    "compensation": "补偿会在1至3个工作日内发放到您的账户。",
+}
+
+
+def confirmation_next_step(option: dict) -> str:
+    """What happens next once this option (as_dict) is confirmed; a paid repair is not free."""
+    kind = option.get("kind", "")
+    if kind == "repair" and option.get("legal") is False:
+        return NEXT_STEPS["paid_repair"]
+    if kind == "return" and option.get("basis") == "cpl_53":
+        return NEXT_STEPS["prepaid_return"]
+    return NEXT_STEPS.get(kind, "")
 
 
 def _yuan(value: Decimal) -> Decimal:
@@ -92,128 +155,106 @@ class RemedyEngine:
     def __init__(self, kb: KnowledgeBase) -> None:
         self.kb = kb
         self.policies = kb.policies
+        self.law = LawLayer(kb)
 
     # --- public -------------------------------------------------------------------------
     def decide(self, request: RemedyRequest) -> RemedyDecision:
         product = self.kb.product(request.order.product) if request.order else None
-        options = self._legal_options(request, product) if request.order and product else []
-        options = self._with_compensation(request, product, options)
+        findings = self.law.findings(request, product) if request.order and product else LawFindings()
+        options = self._legal_options(findings)
+        options = self._with_compensation(request, findings, options)
         considered = set(self.kb.remedies.matrix[request.complaint_type])  # type: ignore[index]
         # The matrix says which kinds fit the complaint type; a legal right always stays.
-        options = [o for o in options if o.kind in considered or o.basis != "goodwill"]
-        options = self._dedupe(options)
+        options = [o for o in options if o.kind in considered or o.legal or o.basis != "goodwill"]
+        offered = {o.kind for o in options}
+        options = [
+            replace(o, combines_with=tuple(k for k in o.combines_with if k in offered)) for o in options
+        ]
         options = self._rank(options, request)
-        valid, note = self._validity(request, product)
+        valid, note = self._validity(request, product, findings)
         wish_allowed = request.wish is None or any(o.kind == request.wish for o in options)
-        return RemedyDecision(options, valid, note, wish_allowed)
+        return RemedyDecision(options, valid, note, wish_allowed, list(findings.missing_facts))
 
-    # --- legal windows ------------------------------------------------------------------
-    @staticmethod
-    def _days_since_sale(request: RemedyRequest) -> int:
-        """三包 windows run from the sale (《部分商品修理更换退货责任规定》)."""
-        assert request.order is not None
-        return max(0, (request.today - request.order.purchased_on).days)
+    # --- the law layer's entitlements, one option per kind ---------------------------------
+    def _label(self, kind: str, variant: str | None) -> str:
+        info = self.kb.remedies.kinds[kind]  # type: ignore[index]
+        if variant == "paid" and info.paid_label:
+            return info.paid_label
+        if variant == "prepaid" and info.prepaid_label:
+            return info.prepaid_label
+        return info.label
 
-    @staticmethod
-    def _days_since_receipt(request: RemedyRequest) -> int:
-        """七日无理由 and the quality-defect return run from receipt of the goods."""
-        order = request.order
-        assert order is not None
-        start = order.delivered_on or order.purchased_on
-        return max(0, (request.today - start).days)
-
-    @staticmethod
-    def _in_warranty(request: RemedyRequest, product: Product) -> bool:
-        assert request.order is not None
-        if product.warranty_months == 0:
-            return False
-        return request.today <= request.order.purchased_on + relativedelta(months=product.warranty_months)
-
-    def _legal_options(self, request: RemedyRequest, product: Product) -> list[RemedyOption]:
-        order = request.order
-        assert order is not None
-        options: list[RemedyOption] = []
-        if request.complaint_type in PRODUCT_COMPLAINTS:
-            options += self._fault_options(request, product, order)
-        options += self._no_reason_option(product, order, self._days_since_receipt(request))
-        return options
-
-    def _opt(self, kind: str, reason: str, basis: str, label: str | None = None) -> RemedyOption:
-        return RemedyOption(kind, label or self.kb.remedy_label(kind), reason, basis)
-
-    def _paid_repair(self) -> RemedyOption:
-        label = self.kb.remedies.kinds["repair"].paid_label  # type: ignore[index]
-        return self._opt("repair", "已过保修期，我们可以为您安排优惠维修", "goodwill", label=label)
-
-    def _fault_options(self, request: RemedyRequest, product: Product, order: OrderFacts) -> list[RemedyOption]:
-        sanbao = self.policies.sanbao
-        in_warranty = self._in_warranty(request, product)
-        if product.sanbao:
-            days = self._days_since_sale(request)
-            if days <= sanbao.return_days:
-                why = f"购买{days}天内出现性能故障，可按三包规定任选退货、换货或维修"
-                return [self._opt(k, why, "sanbao_9") for k in ("return", "exchange", "repair")]
-            if days <= sanbao.exchange_days:
-                why = f"购买{days}天，在{sanbao.exchange_days}天内出现性能故障，可按三包规定换货或维修"
-                return [self._opt(k, why, "sanbao_10") for k in ("exchange", "repair")]
-            if in_warranty:
-                if order.repairs_done >= sanbao.repairs_before_exchange:
-                    why = f"保修期内已维修{order.repairs_done}次仍有故障，可免费换同型号产品或退货"
-                    return [self._opt(k, why, "sanbao_11") for k in ("exchange", "return")]
-                why = f"在{product.warranty_months}个月保修期内，可享受免费维修"
-                return [self._opt("repair", why, "sanbao_warranty")]
-            return [self._paid_repair()]
-        if product.food or product.category in ("food", "fresh"):
-            return [self._opt("return", "食品质量问题，可为您办理退货退款", "cpl_24")]
-        days = self._days_since_receipt(request)
-        if days <= self.policies.quality_defect_return_days:
-            why = f"收货{days}天内发现质量问题，可以退货，来回运费由我们承担"
-            options = [self._opt("return", why, "cpl_24")]
-            options.append(self._opt("exchange", "也可以为您换一件新的", "cpl_24"))
-            if product.warranty_months:
-                options.append(self._opt("repair", "或为您安排免费维修", "cpl_24"))
-            return options
-        if in_warranty:
-            return [self._opt("repair", f"在{product.warranty_months}个月保修期内，可享受免费维修", "cpl_24")]
-        return [self._paid_repair()]
-
-    def _no_reason_option(self, product: Product, order: OrderFacts, days: int) -> list[RemedyOption]:
-        rule = self.policies.no_reason_return
-        eligible = (
-            order.channel == "online"
-            and product.no_reason_return
-            and product.category not in rule.excluded_categories
-            and days <= rule.days
+    def _option(self, entitlement: Entitlement) -> RemedyOption:
+        article = entitlement.article
+        return RemedyOption(
+            kind=entitlement.kind,
+            label=self._label(entitlement.kind, entitlement.label),
+            reason=entitlement.reason,
+            basis=entitlement.basis,
+            article=article,
+            combines_with=entitlement.combines_with,
+            legal=entitlement.legal,
         )
-        if not eligible:
-            return []
-        why = (
-            f"网购收货{days}天，在七日无理由退货期内，商品完好即可退货，"
-            f"我们收到退货后{rule.refund_within_days}天内退款"
-        )
-        return [self._opt("return", why, "cpl_25")]
+
+    def _legal_options(self, findings: LawFindings) -> list[RemedyOption]:
+        """The strongest entitlement per kind (compensation is assembled separately)."""
+        best: dict[str, Entitlement] = {}
+        for entitlement in findings.entitlements:
+            if entitlement.kind == "compensation":
+                continue
+            kept = best.get(entitlement.kind)
+            if kept is None or PRIORITY.get(entitlement.basis, 99) < PRIORITY.get(kept.basis, 99):
+                best[entitlement.kind] = entitlement
+        return [self._option(e) for e in best.values()]
 
     # --- compensation -------------------------------------------------------------------
     def _with_compensation(
-        self, request: RemedyRequest, product: Product | None, options: list[RemedyOption]
+        self, request: RemedyRequest, findings: LawFindings, options: list[RemedyOption]
     ) -> list[RemedyOption]:
         cap = Decimal(self.kb.goodwill_cap(request.tier, request.severity))
         result = list(options)
-        order = request.order
-        if product is not None and order is not None and product.food and request.complaint_type in ("quality", "incident"):
-            rule = self.policies.food_safety
-            amount = max(order.price * rule.price_multiplier, Decimal(rule.minimum))
-            why = f"食品安全问题经核实后，可按价款十倍赔偿，最低{rule.minimum}元"
-            result.append(self._compensation(_yuan(amount), why, "food_148", cap))
-        if request.complaint_type == "billing" and request.claimed_amount:
+        components = [e for e in findings.entitlements if e.kind == "compensation"]
+        offers_goodwill = "compensation" in self.kb.remedies.matrix[request.complaint_type]  # type: ignore[index]
+        if components:
+            result.append(self._legal_compensation(components, cap if offers_goodwill else Decimal(0), cap))
+        elif request.complaint_type == "billing" and request.claimed_amount:
             why = "核实后为您退还多收的费用"
             result.append(self._compensation(_yuan(request.claimed_amount), why, "refund_difference", cap))
-        if "compensation" in self.kb.remedies.matrix[request.complaint_type]:  # type: ignore[index]
+        elif offers_goodwill:
             asked = request.claimed_amount if request.wish == "compensation" else None
             amount = _yuan(asked) if asked and request.complaint_type != "billing" else _yuan(cap)
             why = "给您带来不便，我们送上一份补偿表达歉意"
             result.append(self._compensation(amount, why, "goodwill", cap))
         return result
+
+    def _legal_compensation(self, components: list[Entitlement], goodwill: Decimal, cap: Decimal) -> RemedyOption:
+        """Legal damages in full, goodwill on top; above the cap a supervisor approves."""
+        parts = [c.reason for c in components]
+        known = all(c.amount is not None for c in components)
+        legal_total = sum((c.amount for c in components if c.amount is not None), Decimal(0))
+        if goodwill:
+            parts.append(f"另外送上{money(goodwill)}元心意补偿")
+        reason = "；".join(parts)
+        amount: Decimal | None = None
+        if known:
+            amount = _yuan(legal_total + goodwill)
+            reason += f"，合计{money(amount)}元"
+        elif legal_total:
+            amount = _yuan(legal_total + goodwill)
+            reason += f"，已确定的部分合计{money(amount)}元，实际损失核实票据后另行加上"
+        else:
+            reason += "，具体金额核实票据后确定"
+        # legal damages above the cap (or not yet known) go to a supervisor; goodwill ≤ cap
+        needs_approval = not known or legal_total > cap
+        if needs_approval:
+            reason += "（法定赔偿按实全额支付，金额需主管审批，我们会尽快给您答复）"
+        bases = list(dict.fromkeys(c.basis for c in components))
+        articles = "、".join(dict.fromkeys(c.article for c in components if c.article))
+        combines = tuple(dict.fromkeys(k for c in components for k in c.combines_with))
+        return RemedyOption(
+            "compensation", self.kb.remedy_label("compensation"), reason, bases[0], amount,
+            needs_approval, articles, combines, True,
+        )
 
     def _compensation(self, amount: Decimal, reason: str, basis: str, cap: Decimal) -> RemedyOption:
         needs_approval = amount > cap
@@ -224,17 +265,6 @@ class RemedyEngine:
         return RemedyOption("compensation", self.kb.remedy_label("compensation"), reason, basis, amount, needs_approval)
 
     # --- ranking and validity -----------------------------------------------------------
-    @staticmethod
-    def _dedupe(options: list[RemedyOption]) -> list[RemedyOption]:
-        """One option per kind: the legal basis wins over goodwill, the larger amount wins."""
-        best: dict[str, RemedyOption] = {}
-        for option in options:
-            kept = best.get(option.kind)
-            if kept is None or kept.basis == "goodwill" and option.basis != "goodwill" or option.kind == "compensation" and (option.amount or 0) > (kept.amount or 0) and option.basis != "goodwill":
-                best[option.kind] = option
-        order = list(dict.fromkeys(o.kind for o in options))
-        return [best[kind] for kind in order]
-
     def _rank(self, options: list[RemedyOption], request: RemedyRequest) -> list[RemedyOption]:
         matrix = self.kb.remedies.matrix[request.complaint_type]  # type: ignore[index]
 
@@ -246,15 +276,18 @@ class RemedyEngine:
 
         return sorted(options, key=key)
 
-    def _validity(self, request: RemedyRequest, product: Product | None) -> tuple[bool, str]:
+    def _validity(
+        self, request: RemedyRequest, product: Product | None, findings: LawFindings
+    ) -> tuple[bool, str]:
         if request.order is None:
             return True, "暂未关联订单，已按您的描述记录，核实订单后为您跟进"
         if product is None:
             return True, "订单商品已记录，我们会人工核实适用的政策"
-        if (
-            request.complaint_type in ("quality", "after_sales")
-            and product.warranty_months
-            and not self._in_warranty(request, product)
-        ):
-            return True, f"订单已超出{product.warranty_months}个月保修期，我们依然为您提供优惠维修和补偿"
+        if not findings.delivered:
+            return True, "订单商品还没有送达，投诉成立；您可以选择退还预付款，也可以让我们尽快按约定发货"
+        if findings.out_of_period and request.complaint_type in ("quality", "after_sales"):
+            if product.warranty_months:
+                return True, f"订单已超出{product.warranty_months}个月保修期，我们依然为您提供优惠维修和补偿"
+            years = self.kb.law.defect_notice.years
+            return True, f"订单收货已超过{years}年，我们依然为您提供优惠维修和补偿"
         return True, "订单信息核实无误，投诉成立"

@@ -62,6 +62,7 @@ class KnowledgeBase:
     agent_scripts: m.AgentScriptsFile
     service: m.ServiceFile
     demo_orders: m.DemoOrdersFile
+    law: m.LawFile
 
     # --- lookups -----------------------------------------------------------------------
     @functools.cached_property
@@ -84,6 +85,14 @@ class KnowledgeBase:
 
     def remedy_label(self, kind: str) -> str:
         return self.remedies.kinds[kind].label  # type: ignore[index]
+
+    def citation(self, key: str) -> str:
+        """《law》article for a law.yml article key, e.g. 《消费者权益保护法》第二十四条."""
+        return self.law.articles[key].citation
+
+    def sanbao_items(self, product_name: str) -> list[m.SanbaoItem]:
+        """The 三包 catalogue items that list this product (law.yml sanbao.catalogue)."""
+        return [item for item in self.law.sanbao.catalogue if product_name in item.products]
 
     def type_label(self, complaint_type: str) -> str:
         return self.complaint_types.types[complaint_type].label  # type: ignore[index]
@@ -148,6 +157,8 @@ class KnowledgeBase:
             yield "service", f"followup_offers.{index}.label", offer.label
         for ref_key, ref in self.policies.law_refs.items():
             yield "policies", f"law_refs.{ref_key}", ref
+        for key, article in self.law.articles.items():
+            yield "law", f"articles.{key}.gist", article.gist
 
 
 FILES: dict[str, tuple[str, type[BaseModel]]] = {
@@ -161,6 +172,7 @@ FILES: dict[str, tuple[str, type[BaseModel]]] = {
     "agent_scripts": ("agent_scripts.yml", m.AgentScriptsFile),
     "service": ("service.yml", m.ServiceFile),
     "demo_orders": ("demo_orders.yml", m.DemoOrdersFile),
+    "law": ("law.yml", m.LawFile),
 }
 
 
@@ -176,6 +188,7 @@ def _check_cross_references(kb: KnowledgeBase) -> None:
             raise KnowledgeBaseError(
                 f"{path}: field 'orders.{index}.product': unknown product '{order.product}'"
             )
+    _check_sanbao_catalogue(kb)
     banned = [b.phrase for b in kb.language.banned]
     for file_key, field_path, text in kb.customer_texts():
         hit = next((phrase for phrase in banned if phrase in text), None)
@@ -183,6 +196,24 @@ def _check_cross_references(kb: KnowledgeBase) -> None:
             raise KnowledgeBaseError(
                 f"{kb.directory / FILES[file_key][0]}: field '{field_path}': "
                 f"contains the banned phrase '{hit}'"
+            )
+
+
+def _check_sanbao_catalogue(kb: KnowledgeBase) -> None:
+    """A product is marked 三包 exactly when the published catalogue (law.yml) lists it."""
+    path = kb.directory / "products.yml"
+    listed = {name for item in kb.law.sanbao.catalogue for name in item.products}
+    for name in sorted(listed):
+        if kb.product(name) is None:
+            raise KnowledgeBaseError(
+                f"{kb.directory / 'law.yml'}: field 'sanbao.catalogue': unknown product '{name}'"
+            )
+    for index, product in enumerate(kb.products.products):
+        if product.sanbao != (product.name in listed):
+            state = "outside" if product.sanbao else "in"
+            raise KnowledgeBaseError(
+                f"{path}: field 'products.{index}.sanbao': {product.name} is {state} the 三包 "
+                f"catalogue of law.yml"
             )
 
 

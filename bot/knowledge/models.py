@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import BaseModel, Field, conint, constr, validator
+from pydantic import BaseModel, Field, confloat, conint, constr, validator
 
 ComplaintType = Literal["quality", "service", "billing", "delivery", "after_sales", "incident"]
 RemedyKind = Literal["return", "exchange", "repair", "compensation"]
@@ -110,6 +110,7 @@ class RemedyKindInfo(Strict):
     label: Text
     description: Text
     paid_label: Text | None = None  # e.g. repair after the warranty has passed
+    prepaid_label: Text | None = None  # e.g. refund of a prepayment for goods never delivered
 
 
 class CompensationForm(Strict):
@@ -130,10 +131,89 @@ class RemediesFile(Strict):
         return matrix
 
 
+class LawArticle(Strict):
+    law: Text  # the law's name without 《》, e.g. 消费者权益保护法
+    article: Text  # e.g. 第五十五条第一款
+    gist: Text
+
+    @property
+    def citation(self) -> str:
+        return f"《{self.law}》{self.article}"
+
+
+class SanbaoRegulation(Strict):
+    name: Text
+    numbered: bool  # False: cite the rule by name only (its article numbers differ)
+    note: str = ""
+
+
+class SanbaoItem(Strict):
+    item: Text
+    regulation: Text
+    products: list[Text] = []
+    certain: bool = True
+
+
+class LawSanbao(Strict):
+    repair_overrun_days: conint(gt=0)
+    spare_parts_overrun_days: conint(gt=0)
+    regulations: dict[str, SanbaoRegulation]
+    catalogue: list[SanbaoItem] = Field(..., min_items=1)
+
+    @validator("catalogue")
+    def known_regulations(cls, catalogue: list[SanbaoItem], values: dict) -> list[SanbaoItem]:
+        regulations = values.get("regulations") or {}
+        for entry in catalogue:
+            if entry.regulation not in regulations:
+                raise ValueError(f"item '{entry.item}': unknown regulation '{entry.regulation}'")
+        return catalogue
+
+
+class DefectNotice(Strict):
+    years: conint(gt=0)
+
+
+class DistanceSale(Strict):
+    channels: list[Text] = Field(..., min_items=1)
+
+
+class Prepayment(Strict):
+    annual_interest_rate: confloat(ge=0, le=1)
+
+
+class PunitiveInjury(Strict):
+    loss_multiplier: conint(gt=0)
+
+
+LAW_ARTICLE_KEYS = (
+    "cpl_24", "cpl_25", "cpl_49", "cpl_52", "cpl_53", "cpl_55", "cpl_55_2", "civil_604",
+    "civil_621", "food_148", "sanbao_8", "sanbao_9", "sanbao_10", "sanbao_11", "sanbao_12",
+    "sanbao_13", "sanbao_14",
+)
+
+
+class LawFile(Strict):
+    articles: dict[str, LawArticle]
+    sanbao: LawSanbao
+    defect_notice: DefectNotice
+    distance_sale: DistanceSale
+    prepayment: Prepayment
+    punitive_injury: PunitiveInjury
+
+    @validator("articles")
+    def every_cited_article(cls, articles: dict) -> dict:
+        missing = [key for key in LAW_ARTICLE_KEYS if key not in articles]
+        if missing:
+            raise ValueError(f"missing articles {missing}")
+        return articles
+
+
 class ComplaintTypeInfo(Strict):
     label: Text
     empathy: list[Text] = Field(..., min_items=2)
     recorded: Text
+    # Words that say what went wrong; evidence for the complaint-type classifier.
+    cues: list[Text] = []
 
 
 class ComplaintTypesFile(Strict):

@@ -2,11 +2,14 @@
 
 Order in the pipeline: ChineseNormalizer → KnowledgeBaseJiebaTokenizer → featurizers →
 DIET → FallbackClassifier → RegexEntityExtractor → KnowledgeBaseEntityExtractor →
-EntitySynonymMapper → HandoffSignalAnnotator.
+EntitySynonymMapper → ComplaintTypeClassifier → HandoffClassifier.
 """
 
 from __future__ import annotations
 
+import hashlib
+import pickle
+from pathlib import Path
 from typing import Any
 
 from rasa.engine.graph import ExecutionContext, GraphComponent
@@ -22,13 +25,26 @@ from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
 from bot.knowledge import load_knowledge_base
+from bot.nlu import corpus
+from bot.nlu.complaint_type import ComplaintTypeModel, kb_cues
 from bot.nlu.entities import find_amounts, find_dates
+from bot.nlu.handoff_model import (
+    HAZARDS,
+    HandoffModel,
+    examples_from_intents,
+    load_signal_file,
+)
+from bot.nlu.intent_model import IntentModel
 from bot.nlu.lexicon import add_jieba_words, lexicon_matcher
-from bot.nlu.normalize import DEFAULT_CHAR_LIMIT, normalize
-from bot.severity import assess_message
+from bot.nlu.normalize import DEFAULT_CHAR_LIMIT, normalize, normalize_text
+from bot.severity import HANDOFF_INTENTS, Thresholds, decide
+from bot.training.data import training_root
 
 NORMALIZATION = "normalization"
 QINGTING = "qingting"
+COMPLAINT_TYPE = "complaint_type"
+SIGNALS_FILE = "nlu/handoff_signals.yml"
+INTENT_RANKING = "intent_ranking"
 
 
 @DefaultV1Recipe.register([DefaultV1Recipe.ComponentType.MESSAGE_FEATURIZER], is_trainable=False)
@@ -147,9 +163,135 @@ class KnowledgeBaseEntityExtractor(_StatelessComponent, EntityExtractorMixin):
         return messages
 
 
-@DefaultV1Recipe.register([DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER], is_trainable=False)
-class HandoffSignalAnnotator(_StatelessComponent):
-    """Adds the single-message handoff view (severity, handoff, reasons) to the parse data."""
+def _project_file(relative: str) -> Path:
+    return training_root() / relative
+
+
+def _files_digest(paths: list[Path]) -> str:
+    digest = hashlib.sha256()
+    for path in paths:
+        digest.update(str(path.name).encode() + b"\0")
+        if path.exists():
+            digest.update(path.read_bytes())
+    return digest.hexdigest()
+
+
+def _signal_paths(config: dict[str, Any]) -> list[Path]:
+    kb_dir = load_knowledge_base().directory
+    return [_project_file(config["signals_file"]), *corpus.label_files(_project_file("nlu")),
+            kb_dir / "lexicons.yml", kb_dir / "complaint_types.yml"]
+
+
+class _PickledModelComponent(GraphComponent):
+    """A trainable component whose whole state is one pickled model object."""
+
+    FILE = "model.pkl"
+
+    def __init__(self, config: dict[str, Any], model_storage: ModelStorage, resource: Resource,
+                 model: Any = None) -> None:
+        self._config = config
+        self._storage = model_storage
+        self._resource = resource
+        self._model = model
+
+    @classmethod
+    def create(cls, config: dict[str, Any], model_storage: ModelStorage, resource: Resource,
+               execution_context: ExecutionContext) -> _PickledModelComponent:
+        return cls(config, model_storage, resource)
+
+    @classmethod
+    def fingerprint_addon(cls, config: dict[str, Any]) -> str | None:
+        # The labelled files are read by the component itself, not passed through the graph.
+        return _files_digest(_signal_paths(config))
+
+    @classmethod
+    def load(cls, config: dict[str, Any], model_storage: ModelStorage, resource: Resource,
+             execution_context: ExecutionContext, **kwargs: Any) -> _PickledModelComponent:
+        try:
+            with model_storage.read_from(resource) as directory:
+                model = pickle.loads((directory / cls.FILE).read_bytes())
+        except (ValueError, FileNotFoundError):
+            model = None  # untrained (e.g. `rasa train core`): the component passes messages on
+        return cls(config, model_storage, resource, model)
+
+    def _persist(self) -> Resource:
+        with self._storage.write_to(self._resource) as directory:
+            (directory / self.FILE).write_bytes(pickle.dumps(self._model))
+        return self._resource
+
+    def process_training_data(self, training_data: TrainingData) -> TrainingData:
+        return training_data
+
+
+def _intent_pairs(training_data: TrainingData) -> list[tuple[str, str]]:
+    return [(m.get(TEXT) or "", m.get(INTENT) or "") for m in training_data.intent_examples]
+
+
+@DefaultV1Recipe.register([DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER], is_trainable=True)
+class ComplaintTypeClassifier(_PickledModelComponent):
+    """Primary and secondary complaint type from what went wrong (bot/nlu/complaint_type.py)."""
+
+    @staticmethod
+    def get_default_config() -> dict[str, Any]:
+        return {"signals_file": SIGNALS_FILE}
+
+    def train(self, training_data: TrainingData) -> Resource:
+        pairs = [(text, intent[len("complain_"):]) for text, intent in _intent_pairs(training_data)
+                 if intent.startswith("complain_")]
+        pairs += [(normalize_text(line.text), line.type) for line in
+                  corpus.training_lines(_project_file("nlu")) if line.type]
+        hazards = {f"danger:{h}" for h in HAZARDS}
+        signals = _project_file(self._config["signals_file"])
+        if signals.exists():
+            pairs += [(e.text, "incident") for e in load_signal_file(signals) if e.classes & hazards]
+        self._model = ComplaintTypeModel.fit(pairs, kb_cues(load_knowledge_base()))
+        return self._persist()
+
+    def process(self, messages: list[Message]) -> list[Message]:
+        if self._model is None:
+            return messages
+        for message in messages:
+            text = message.get(TEXT) or ""
+            if text.strip():
+                message.set(COMPLAINT_TYPE, self._model.guess(text).as_dict(), add_to_output=True)
+        return messages
+
+
+def _reconcile_intent(message: Message, handoff: bool) -> None:
+    """A handoff intent (request_human…) the handoff classifier does not confirm gives way to
+    the best other intent: "你是真人吗" or "不用转人工" must not read as a demand for a person."""
+    intent = message.get(INTENT) or {}
+    if handoff or intent.get("name") not in HANDOFF_INTENTS:
+        return
+    for candidate in message.get(INTENT_RANKING) or []:
+        if candidate.get("name") not in HANDOFF_INTENTS:
+            message.set(INTENT, {"name": candidate["name"], "confidence": candidate.get("confidence", 0.0)},
+                        add_to_output=True)
+            message.set("intent_reconciled_from", intent.get("name"), add_to_output=True)
+            return
+
+
+@DefaultV1Recipe.register([DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER], is_trainable=True)
+class HandoffClassifier(_PickledModelComponent):
+    """The handoff decision for every message: severity, handoff, reasons, and the evidence
+    (lexicon markers) the agent sees. Trained on nlu/handoff_signals.yml and the NLU data."""
+
+    @staticmethod
+    def get_default_config() -> dict[str, Any]:
+        defaults = Thresholds()
+        return {"signals_file": SIGNALS_FILE, "threshold": defaults.handoff,
+                "danger_threshold": defaults.danger, "any_threshold": defaults.any}
+
+    def _thresholds(self) -> Thresholds:
+        return Thresholds(float(self._config["threshold"]), float(self._config["danger_threshold"]),
+                          float(self._config["any_threshold"]))
+
+    def train(self, training_data: TrainingData) -> Resource:
+        signals = _project_file(self._config["signals_file"])
+        examples = load_signal_file(signals) if signals.exists() else []
+        examples += examples_from_intents(_intent_pairs(training_data))
+        self._model = HandoffModel.fit(examples, lexicon_matcher())
+        return self._persist()
 
     def process(self, messages: list[Message]) -> list[Message]:
         matcher = lexicon_matcher()
@@ -157,15 +299,48 @@ class HandoffSignalAnnotator(_StatelessComponent):
             text = message.get(TEXT) or ""
             intent = message.get(INTENT) or {}
             markers = matcher.markers(text, _tokens_of(message))
-            assessment = assess_message(
-                text, intent.get("name"), float(intent.get("confidence") or 0.0), markers
-            )
+            scores = self._model.scores(text, matcher) if self._model is not None and text.strip() else {}
+            assessment = decide(text, intent.get("name"), float(intent.get("confidence") or 0.0),
+                                markers, scores, self._thresholds())
+            _reconcile_intent(message, assessment.handoff)
             message.set(
                 QINGTING,
                 {
                     **assessment.as_dict(),
                     "markers": [{"label": m.label, "text": m.text} for m in markers],
+                    "scores": {k: round(v, 4) for k, v in scores.items() if v >= 0.05},
                 },
                 add_to_output=True,
             )
+        return messages
+
+
+@DefaultV1Recipe.register([DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER], is_trainable=True)
+class LinearIntentClassifier(_PickledModelComponent):
+    """Intents from a one-vs-rest logistic regression over character n-grams and jieba words.
+
+    Measured against DIET (without transformer) on the held-out sets written in other styles
+    (docs/NLU.md): more accurate on unseen styles and trained in seconds instead of minutes.
+    """
+
+    @staticmethod
+    def get_default_config() -> dict[str, Any]:
+        return {"signals_file": SIGNALS_FILE, "C": 30.0, "ranking_length": 10}
+
+    @classmethod
+    def fingerprint_addon(cls, config: dict[str, Any]) -> str | None:
+        return None  # trained on the graph's training data only
+
+    def train(self, training_data: TrainingData) -> Resource:
+        pairs = [(text, intent) for text, intent in _intent_pairs(training_data) if text and intent]
+        self._model = IntentModel.fit(pairs, float(self._config["C"]))
+        return self._persist()
+
+    def process(self, messages: list[Message]) -> list[Message]:
+        if self._model is None:
+            return messages
+        for message in messages:
+            ranking = self._model.rank(message.get(TEXT) or "")[: int(self._config["ranking_length"])]
+            message.set(INTENT, {"name": ranking[0][0], "confidence": ranking[0][1]}, add_to_output=True)
+            message.set(INTENT_RANKING, [{"name": n, "confidence": c} for n, c in ranking], add_to_output=True)
         return messages

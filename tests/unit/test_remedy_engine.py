@@ -1,7 +1,11 @@
 """The remedy engine, as a table of policy cases (DOMAIN.md, "Remedy policy facts").
 
 Every expected value below is worked out by hand from the policy facts, not by asking the
-engine: 三包 §9 (7 days from sale: return/exchange/repair), §10 (15 days: exchange/repair),
+engine. Expectations changed with issue 21 (the law layer, docs/REMEDY_LAW.md "Corrections to
+the old table"): §24 gives exchange or repair after day 7 (not repair only) and names repair
+for goods without a warranty; food refunds cite 食品安全法 §148 and combine with the damages;
+goodwill comes on top of legal damages. The legal case table is tests/data/remedy_law_cases.yml.
+Policy facts: 三包 §9 (7 days from sale: return/exchange/repair), §10 (15 days: exchange/repair),
 warranty (free repair), §11 (two repairs in warranty: exchange or return); other goods with a
 quality defect: return within 7 days of receipt; online 七日无理由 from receipt except
 custom-made, fresh, software and media; food safety: 10x the price, at least 1,000 yuan;
@@ -121,10 +125,12 @@ CASES = [
          compensation="20"),
     Case("non-sanbao-kettle-store-day3-return-exchange-repair", "quality", store("电水壶", 3, "129"),
          {"return": "cpl_24", "exchange": "cpl_24", "repair": "cpl_24", **GOODWILL_20}, compensation="20"),
-    Case("non-sanbao-kettle-store-day30-warranty-repair", "quality", store("电水壶", 30, "129"),
-         {"repair": "cpl_24", **GOODWILL_20}, compensation="20"),
-    Case("non-sanbao-down-jacket-no-warranty-day3-return-exchange", "quality", store("羽绒服", 3, "899"),
-         {"return": "cpl_24", "exchange": "cpl_24", **GOODWILL_20}, compensation="20"),
+    # 消保法 §24: after day 7 a defect still gives exchange or repair (the old table: repair only)
+    Case("non-sanbao-kettle-store-day30-exchange-or-repair", "quality", store("电水壶", 30, "129"),
+         {"exchange": "cpl_24", "repair": "cpl_24", **GOODWILL_20}, compensation="20"),
+    # §24 names 修理 too, warranty or not (the old table left it out for a jacket)
+    Case("non-sanbao-down-jacket-no-warranty-day3-return-exchange-repair", "quality", store("羽绒服", 3, "899"),
+         {"return": "cpl_24", "exchange": "cpl_24", "repair": "cpl_24", **GOODWILL_20}, compensation="20"),
     # --- 七日无理由 (online, from receipt), isolated with a service complaint -------------------
     Case("no-reason-return-online-kettle-day3", "service", online("电水壶", 3),
          {"return": "cpl_25", **GOODWILL_20}, compensation="20"),
@@ -145,17 +151,20 @@ CASES = [
     Case("excluded-custom-made-quality-defect-still-returnable", "quality", online("定制衣柜", 3, 2, "6800"),
          {"return": "cpl_24", "exchange": "cpl_24", "repair": "cpl_24", **GOODWILL_20}, compensation="20"),
     # --- food safety: 10x the price, at least 1,000 yuan; above the cap → approval ----------
+    # 食品安全法 §148: the refund and the damages combine (return basis food_148, not §24/§25),
+    # and the goodwill amount of the tier comes on top of the legal amount.
     Case("food-milk-powder-10x-price", "quality", online("奶粉", 2, 1, "298"),
-         {"return": {"cpl_24", "cpl_25"}, "compensation": "food_148"},
-         compensation="2980.00", needs_approval=True),
+         {"return": "food_148", "compensation": "food_148"},
+         compensation="3000.00", needs_approval=True),
     Case("food-milk-powder-minimum-1000", "quality", online("奶粉", 2, 1, "39"),
-         {"return": {"cpl_24", "cpl_25"}, "compensation": "food_148"},
-         compensation="1000.00", needs_approval=True),
+         {"return": "food_148", "compensation": "food_148"},
+         compensation="1020.00", needs_approval=True),
     Case("food-fresh-fruit-quality-return-and-1000", "quality", online("水果礼盒", 2, 1, "88"),
-         {"return": "cpl_24", "compensation": "food_148"}, compensation="1000.00", needs_approval=True),
+         {"return": "food_148", "compensation": "food_148"}, compensation="1020.00", needs_approval=True),
+    # an incident presumes harm: the loss is added once its bills are in (1200 + 500 so far)
     Case("food-incident-vip-above-cap-still-needs-approval", "incident", store("坚果礼包", 1, "120"),
-         {"return": "cpl_24", "compensation": "food_148"}, tier="vip", severity=3,
-         compensation="1200.00", needs_approval=True),
+         {"return": "food_148", "compensation": "food_148"}, tier="vip", severity=3,
+         compensation="1700.00", needs_approval=True),
     # --- billing: refund what was overcharged ----------------------------------------------
     Case("billing-overcharge-below-cap", "billing", store("洗衣机", 30), {"compensation": "refund_difference"},
          claimed="15", compensation="15.00"),
@@ -239,7 +248,9 @@ def test_every_option_has_a_chinese_reason_and_the_knowledge_base_label(engine: 
     for option in decide(engine, case).options:
         assert option.reason.strip() and CHINESE.search(option.reason)
         paid_repair = option.kind == "repair" and option.basis == "goodwill"
-        assert option.label == (PAID_LABELS[option.kind] if paid_repair else LABELS[option.kind])
+        prepaid = option.kind == "return" and option.basis == "cpl_53"
+        expected = PAID_LABELS[option.kind] if paid_repair else LABELS[option.kind]
+        assert option.label == (KINDS["return"]["prepaid_label"] if prepaid else expected)
 
 
 @pytest.mark.parametrize("case", CASES, ids=[c.id for c in CASES])

@@ -42,7 +42,7 @@ def assess():
         pytest.param("电视机后面冒烟了", "danger:fire", id="smoke"),
         pytest.param("热水器漏电", "danger:electric", id="electric-leak"),
         pytest.param("碰了一下被电了", "danger:electric", id="electric-shock"),
-        pytest.param("我手被烫伤了", "danger:injury", id="burn-injury"),
+        pytest.param("我手被烫伤了", "danger:burn", id="burn-injury"),
         pytest.param("吃了你们的坚果食物中毒了", "danger:food", id="food-poisoning"),
         pytest.param("这是最后一次机会", "ultimatum", id="last-chance"),
         pytest.param("再不解决我就不客气了", "ultimatum", id="solve-it-or-else"),
@@ -63,7 +63,7 @@ def test_hands_off_at_once(assess, text: str, reason: str) -> None:
 @pytest.mark.parametrize(
     ("text", "reasons"),
     [
-        pytest.param("孩子被烫伤了", {"danger:injury", "child_at_risk"}, id="child-burned"),
+        pytest.param("孩子被烫伤了", {"danger:burn", "child_at_risk"}, id="child-burned"),
         pytest.param("电水壶着火了，宝宝就在旁边", {"danger:fire", "child_at_risk"}, id="fire-near-baby"),
         pytest.param("小孩摸了一下就触电了", {"danger:electric", "child_at_risk"}, id="child-shocked"),
         pytest.param("婴儿喝了奶粉拉肚子", {"danger:food", "child_at_risk"}, id="infant-sick-from-formula"),
