@@ -10,7 +10,9 @@ disconnected so their widgets reconnect to another process and carry on the same
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
+import signal
 from dataclasses import dataclass, field
 
 from aiohttp import web
@@ -82,10 +84,22 @@ async def drain(app: web.Application) -> None:
     """on_shutdown: let in-flight turns finish, then release the socket.io clients."""
     state = app[LIFECYCLE]
     state.draining = True
+    _ignore_repeated_stop_signals()
     finished = await app[GATEWAY].wait_idle(DRAIN_TIMEOUT_S)
     log.info("shutdown: in-flight turns %s", "finished" if finished else "still running after the drain timeout")
     if state.sio is not None:
         await state.sio.shutdown()  # type: ignore[attr-defined]
+
+
+def _ignore_repeated_stop_signals() -> None:
+    """A second SIGTERM while draining must not abort the drain: `kill` on the process group of
+    `serve --workers N` reaches each worker twice (directly and forwarded by the supervisor),
+    and aiohttp would raise GracefulExit again in the middle of the cleanup (exit status 1)."""
+    loop = asyncio.get_running_loop()
+    for number in (signal.SIGTERM, signal.SIGINT):
+        # Outside the main thread (the app run in-process by tests) there is nothing to guard.
+        with contextlib.suppress(NotImplementedError, RuntimeError, ValueError):
+            loop.add_signal_handler(number, log.info, "shutdown: already stopping, signal %s ignored", number)
 
 
 def add_routes(app: web.Application, sio: object | None) -> None:

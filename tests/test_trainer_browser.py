@@ -12,15 +12,16 @@ import yaml
 from bot.training.data import Paths, scan
 from tests.console.conftest import PASSWORD
 from tests.test_browser import BROWSER_DIR, SHOTS, pytestmark  # noqa: F401 - the same skip marker
-from tests.training.conftest import TrainerSetup, trainer_setup  # noqa: F401 - the fixture
+from tests.training.conftest import TrainerSetup, home_file, trainer_setup  # noqa: F401 - the fixture
 
 SCREENSHOTS = ["login", "filtered", "entity", "exported"]
 
 
 def test_a_trainer_corrects_marks_and_exports_in_the_browser(trainer_setup: TrainerSetup) -> None:  # noqa: F811
     SHOTS.mkdir(parents=True, exist_ok=True)
+    home = home_file(trainer_setup.root, "out_of_scope")  # where the corrected line is appended
     run = subprocess.run(["node", "trainer.mjs", trainer_setup.server.url, str(SHOTS), trainer_setup.trainer,
-                          PASSWORD], cwd=BROWSER_DIR, capture_output=True, text=True, timeout=300)
+                          PASSWORD, home], cwd=BROWSER_DIR, capture_output=True, text=True, timeout=300)
     lines = [line for line in run.stdout.splitlines() if line.startswith("{")]
     assert lines, run.stdout[-2000:] + run.stderr[-2000:]
     outcome = json.loads(lines[-1])

@@ -33,6 +33,16 @@ def project_copy(target: Path) -> Path:
     return target
 
 
+def home_file(root: Path, intent: str) -> str:
+    """Where the exporter appends a plain example of the intent: the file holding most of its
+    examples (the data decides, so the tests do not pin a file name)."""
+    from bot.training.data import Paths, scan
+
+    paths = Paths(root)
+    blocks = [b for b in scan([paths.nlu]) if b.kind == "intent" and b.name == intent]
+    return paths.rel(max(blocks, key=lambda b: len(b.examples)).file)
+
+
 def model_copy(target: Path) -> Path:
     target.mkdir(parents=True, exist_ok=True)
     shutil.copy2(ensure_model(), target / MODEL.name)

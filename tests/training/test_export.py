@@ -14,7 +14,7 @@ from bot.storage.db import migrate, session_scope
 from bot.training.data import Paths, scan
 from bot.training.export import Exporter
 from tests.conftest import ROOT, VENV_BIN
-from tests.training.conftest import project_copy
+from tests.training.conftest import home_file, project_copy
 
 
 def database(var_dir: Path) -> str:
@@ -81,7 +81,8 @@ def test_the_diff_has_only_appended_lines_in_the_files_own_style(tmp_path: Path)
     assert changed == 3
     entity_file = (paths.nlu / "entity_examples.yml").read_text(encoding="utf-8")
     assert "      - 导出测试：订单[QT202600000000](order_id)还没到\n" in entity_file  # that file's indentation
-    assert "    - 导出测试：空调遥控器失灵了\n" in (paths.nlu / "complaints.yml").read_text(encoding="utf-8")
+    home = paths.root / home_file(paths.root, "complain_quality")
+    assert "    - 导出测试：空调遥控器失灵了\n" in home.read_text(encoding="utf-8")
     again = Exporter(url, paths).export().as_dict()
     assert again == {"added": [], "stories": [], "refused": [], "files": []}  # each correction once
 
@@ -101,7 +102,7 @@ def test_two_trainers_exporting_at_once_from_two_processes_both_land(tmp_path: P
     outputs = [p.communicate(timeout=300) for p in processes]
     assert [p.returncode for p in processes] == [0, 0], [o[1][-2000:] for o in outputs]
     assert [o[0].split() for o in outputs] == [["15", "0"], ["15", "0"]]
-    text = (paths.nlu / "complaints.yml").read_text(encoding="utf-8")
+    text = (paths.root / home_file(paths.root, "complain_quality")).read_text(encoding="utf-8")
     yaml.safe_load(text)
     for who in ("a", "b"):
         for i in range(15):

@@ -25,7 +25,7 @@ def bad_project(tmp_path: Path) -> Paths:
     (paths.nlu / "bad.yml").write_text(
         'version: "3.1"\nnlu:\n- intent: ask_invoice\n  examples: |\n    - 开发票\n    - 要发票\n'
         f"- intent: greet\n  examples: |\n    - {taken}\n"
-        "- lookup: remedy\n  examples: |\n    - 退运费险\n"
+        "- lookup: remedy\n  examples: |\n    - 上门退运费补贴卡\n"
         "- synonym: exchange\n  examples: |\n    - 换个新的\n", encoding="utf-8")
     return paths
 

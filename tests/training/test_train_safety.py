@@ -43,8 +43,9 @@ def test_training_that_fails_halfway_keeps_the_old_model(tmp_path: Path) -> None
     root, models = project_copy(tmp_path / "project"), model_copy(tmp_path / "models")
     before = digest(models / "qingting.tar.gz")
     config = (root / "config.yml").read_text(encoding="utf-8")
-    # valid YAML and a valid schema; the featurizer only refuses when it is fitted, mid-training
-    config = config.replace("    min_ngram: 1\n    max_ngram: 3\n", "    min_ngram: 3\n    max_ngram: 1\n")
+    # valid YAML and a valid schema; the intent model only refuses C when it is fitted, mid-training
+    assert "    C: 30\n" in config
+    config = config.replace("    C: 30\n", "    C: -1\n")
     (root / "config.yml").write_text(config, encoding="utf-8")
     result = qingting("train", "--force", env=env_for(root, models, tmp_path / "var"))
     assert result.returncode == 1, result.stdout[-2000:] + result.stderr[-2000:]

@@ -11,7 +11,7 @@ import yaml
 from bot.console.openapi import document
 from bot.training.data import Paths, scan
 from tests.conversation.chat import Chat
-from tests.training.conftest import TrainerSetup
+from tests.training.conftest import TrainerSetup, home_file
 
 GIBBERISH = "鹅鹅鹅曲项向天歌"  # nothing like any training example: the bot falls back
 
@@ -92,18 +92,20 @@ def test_annotate_mark_and_export_writes_clean_yaml_and_refuses_conflicts(traine
     marked = trainer.post("/api/console/training/stories", json={"sender_id": sender, "name": "兜底后说清楚问题"})
     assert marked.status_code == 201
     conforms(marked.json(), "StoryMark")
-    before = (trainer_setup.root / "nlu" / "flow.yml").read_text(encoding="utf-8")
+    home = home_file(trainer_setup.root, "out_of_scope")  # where out_of_scope's examples live
+    before = (trainer_setup.root / home).read_text(encoding="utf-8")
 
     result = trainer.post("/api/console/training/export").json()
     conforms(result, "ExportResult")
     files = {a["text"]: a["file"] for a in result["added"]}
-    assert files[GIBBERISH] == "nlu/flow.yml", result  # where out_of_scope's examples live
+    assert files[GIBBERISH] == home, result
     assert files[second["text"]] == "nlu/entity_examples.yml"  # annotated examples live there
-    after = (trainer_setup.root / "nlu" / "flow.yml").read_text(encoding="utf-8")
+    after = (trainer_setup.root / home).read_text(encoding="utf-8")
     removed = set(before.splitlines()) - set(after.splitlines())
     assert not removed and len(after.splitlines()) == len(before.splitlines()) + 1
-    blocks = [b for b in scan([trainer_setup.root / "nlu"]) if b.name == "out_of_scope"]
-    assert blocks[0].examples[-1].text == GIBBERISH
+    blocks = [b for b in scan([trainer_setup.root / "nlu"]) if b.name == "out_of_scope"
+              and Paths(trainer_setup.root).rel(b.file) == home]
+    assert blocks[-1].examples[-1].text == GIBBERISH  # appended after the block's last example
     assert any("[电水壶](product)" in e.text for b in scan([trainer_setup.root / "nlu"]) for e in b.examples)
     story_file = Paths(trainer_setup.root).reviewed_stories
     stories = yaml.safe_load(story_file.read_text(encoding="utf-8"))["stories"]
