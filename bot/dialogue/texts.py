@@ -6,7 +6,7 @@ one with sample inputs and check it against the banned phrases of the knowledge 
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 
 from bot.complaints import HandoffTicket, Progress
 from bot.knowledge import KnowledgeBase
@@ -18,6 +18,15 @@ CHANNEL_NAMES = {
     "wechat": "微信公众号消息",
     "sms": "短信",
 }
+
+
+def _day_text(value: str) -> str:
+    """The date entity's ISO day as the customer reads it (2026年11月5日); other text as is."""
+    try:
+        day = date.fromisoformat(value)
+    except (TypeError, ValueError):
+        return str(value)
+    return f"{day.year}年{day.month}月{day.day}日"
 
 
 def recorded_summary(
@@ -35,7 +44,7 @@ def recorded_summary(
         parts.append(product)
     parts.append(kb.complaint_types.types[complaint_type].recorded)  # type: ignore[index]
     if incident_date:
-        parts.append(f"时间：{incident_date}")
+        parts.append(f"时间：{_day_text(incident_date)}")
     return f"我已经把情况记录下来了：{'，'.join(parts)}。{validity_note}。"
 
 
