@@ -41,8 +41,18 @@ CSAT_SLOTS = ("csat_solved", "csat_score", "csat_comment")
 FLOW_RESET = ["order_id", "product", "incident_date", "amount", "wish", "remedy", "followup_time", "followup_at"]
 
 
+def _type_guess(tracker: Tracker) -> dict[str, Any]:
+    """The complaint-type classifier's view of the latest message (bot/nlu/complaint_type.py)."""
+    return (tracker.latest_message or {}).get("complaint_type") or {}
+
+
 def _complaint_type(tracker: Tracker) -> str:
+    """The type follows what went wrong (the type classifier), not the product or the intent's
+    wording; the intent decides only when the classifier has nothing to say."""
     intent = latest_intent(tracker) or ""
+    guess = _type_guess(tracker).get("primary")
+    if guess and (intent.startswith("complain_") or intent == "vent"):
+        return str(guess)
     if intent.startswith("complain_"):
         return intent[len("complain_") :]
     if tracker.get_slot("complaint_type"):
@@ -52,13 +62,17 @@ def _complaint_type(tracker: Tracker) -> str:
 
 
 def _facts(tracker: Tracker) -> dict[str, Any]:
-    return {
+    facts = {
         "product": tracker.get_slot("product"),
         "order_id": real_order_id(tracker.get_slot("order_id")),
         "incident_date": tracker.get_slot("incident_date"),
         "amount": tracker.get_slot("amount"),
         "wish": tracker.get_slot("wish"),
     }
+    secondary = _type_guess(tracker).get("secondary")
+    if secondary and svc().kb.complaint_types.types.get(secondary):
+        facts["secondary_type"] = svc().kb.type_label(secondary)  # a second problem in the same message
+    return facts
 
 
 def _in_flow(tracker: Tracker) -> bool:

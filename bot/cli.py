@@ -106,6 +106,7 @@ def cmd_analyze(args: argparse.Namespace) -> None:
             parsed = await agent.parse_message(text) if text.strip() else {}
             intent = parsed.get("intent") or {}
             signal = parsed.get("qingting") or {"severity": 1, "handoff": False, "reasons": []}
+            guess = parsed.get("complaint_type") or {}
             out = {
                 "text": text,
                 "intent": intent.get("name"),
@@ -114,6 +115,8 @@ def cmd_analyze(args: argparse.Namespace) -> None:
                 "severity": signal["severity"],
                 "handoff": signal["handoff"],
                 "reasons": signal["reasons"],
+                "type": guess.get("primary"),
+                "secondary_type": guess.get("secondary"),
             }
             print(json.dumps(out, ensure_ascii=False), flush=True)
 

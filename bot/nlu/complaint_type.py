@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from sklearn.linear_model import LogisticRegression
 
 from bot.knowledge import KnowledgeBase
+from bot.nlu.fastpath import CompiledMulticlass
 from bot.nlu.textmodel import Featurizer, segments
 
 TYPES = ("quality", "service", "billing", "delivery", "after_sales", "incident")
@@ -61,11 +62,17 @@ class ComplaintTypeModel:
         model.fit(featurizer.transform(texts, named), [label for _, label in pairs])
         return cls(featurizer, model, cues)
 
+    def __getstate__(self) -> dict:
+        return {k: v for k, v in self.__dict__.items() if k != "_compiled"}
+
     def guess(self, text: str) -> TypeGuess:
         parts = segments(text)
         matrix = self.featurizer.transform(parts, [cue_features(p, self.cues) for p in parts])
-        probabilities = self.model.predict_proba(matrix)
-        labels = list(self.model.classes_)
+        compiled = self.__dict__.get("_compiled")
+        if compiled is None:
+            compiled = self._compiled = CompiledMulticlass(self.model)
+        probabilities = compiled.probabilities(matrix)
+        labels = compiled.classes
         whole = dict(zip(labels, (float(p) for p in probabilities[0]), strict=True))
         primary = max(whole, key=whole.__getitem__)
         secondary = None

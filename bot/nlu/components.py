@@ -1,8 +1,8 @@
 """Rasa graph components for Chinese complaints (referenced from config.yml).
 
-Order in the pipeline: ChineseNormalizer → KnowledgeBaseJiebaTokenizer → featurizers →
-DIET → FallbackClassifier → RegexEntityExtractor → KnowledgeBaseEntityExtractor →
-EntitySynonymMapper → ComplaintTypeClassifier → HandoffClassifier.
+Order in the pipeline: ChineseNormalizer → KnowledgeBaseJiebaTokenizer → LinearIntentClassifier
+→ FallbackClassifier → RegexEntityExtractor → KnowledgeBaseEntityExtractor →
+EntitySynonymMapper → ComplaintTypeClassifier → HandoffClassifier (docs/NLU.md).
 """
 
 from __future__ import annotations
@@ -25,11 +25,12 @@ from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
 from bot.knowledge import load_knowledge_base
-from bot.nlu import corpus
+from bot.nlu import code_files, corpus
 from bot.nlu.complaint_type import ComplaintTypeModel, kb_cues
 from bot.nlu.entities import find_amounts, find_dates
 from bot.nlu.handoff_model import (
     HAZARDS,
+    HandoffExample,
     HandoffModel,
     examples_from_intents,
     load_signal_file,
@@ -37,13 +38,14 @@ from bot.nlu.handoff_model import (
 from bot.nlu.intent_model import IntentModel
 from bot.nlu.lexicon import add_jieba_words, lexicon_matcher
 from bot.nlu.normalize import DEFAULT_CHAR_LIMIT, normalize, normalize_text
-from bot.severity import HANDOFF_INTENTS, Thresholds, decide
+from bot.severity import CONFIDENT, HANDOFF_INTENTS, Thresholds, decide
 from bot.training.data import training_root
 
 NORMALIZATION = "normalization"
 QINGTING = "qingting"
 COMPLAINT_TYPE = "complaint_type"
-SIGNALS_FILE = "nlu/handoff_signals.yml"
+# The handoff classifier's labelled sets: every nlu/handoff_signals*.yml (top-level `handoff:`).
+SIGNALS_FILE = "nlu/handoff_signals*.yml"
 INTENT_RANKING = "intent_ranking"
 
 
@@ -176,9 +178,18 @@ def _files_digest(paths: list[Path]) -> str:
     return digest.hexdigest()
 
 
+def _signal_files(config: dict[str, Any]) -> list[Path]:
+    """The labelled handoff files named by the `signals_file` pattern, in a stable order."""
+    return sorted(training_root().glob(config["signals_file"]))
+
+
+def _signal_examples(config: dict[str, Any]) -> list[HandoffExample]:
+    return [example for path in _signal_files(config) for example in load_signal_file(path)]
+
+
 def _signal_paths(config: dict[str, Any]) -> list[Path]:
     kb_dir = load_knowledge_base().directory
-    return [_project_file(config["signals_file"]), *corpus.label_files(_project_file("nlu")),
+    return [*_signal_files(config), *corpus.label_files(_project_file("nlu")),
             kb_dir / "lexicons.yml", kb_dir / "complaint_types.yml"]
 
 
@@ -201,8 +212,9 @@ class _PickledModelComponent(GraphComponent):
 
     @classmethod
     def fingerprint_addon(cls, config: dict[str, Any]) -> str | None:
-        # The labelled files are read by the component itself, not passed through the graph.
-        return _files_digest(_signal_paths(config))
+        # The labelled files are read by the component itself, not passed through the graph;
+        # and the model's code is part of what the pickled model is made from.
+        return _files_digest([*_signal_paths(config), *code_files()])
 
     @classmethod
     def load(cls, config: dict[str, Any], model_storage: ModelStorage, resource: Resource,
@@ -241,9 +253,7 @@ class ComplaintTypeClassifier(_PickledModelComponent):
         pairs += [(normalize_text(line.text), line.type) for line in
                   corpus.training_lines(_project_file("nlu")) if line.type]
         hazards = {f"danger:{h}" for h in HAZARDS}
-        signals = _project_file(self._config["signals_file"])
-        if signals.exists():
-            pairs += [(e.text, "incident") for e in load_signal_file(signals) if e.classes & hazards]
+        pairs += [(e.text, "incident") for e in _signal_examples(self._config) if e.classes & hazards]
         self._model = ComplaintTypeModel.fit(pairs, kb_cues(load_knowledge_base()))
         return self._persist()
 
@@ -257,18 +267,67 @@ class ComplaintTypeClassifier(_PickledModelComponent):
         return messages
 
 
-def _reconcile_intent(message: Message, handoff: bool) -> None:
-    """A handoff intent (request_human…) the handoff classifier does not confirm gives way to
-    the best other intent: "你是真人吗" or "不用转人工" must not read as a demand for a person."""
+# The handoff classes settle the intent family (DOMAIN.md): harm to people is an incident,
+# whatever product or request the message also names; a threat is an escalation; and so on.
+# First match wins, so danger comes before everything else. An intent in `keep` already says
+# the same thing in other words and stays.
+_SETTLED_BY_REASON: tuple[tuple[str, str, frozenset[str]], ...] = (
+    ("danger:", "complain_incident", frozenset()),
+    ("child_at_risk", "complain_incident", frozenset()),
+    ("vulnerable_at_risk", "complain_incident", frozenset()),
+    ("escalation", "threaten_escalation", frozenset({"request_human"})),
+    ("asked_for_person", "request_human", frozenset({"threaten_escalation", "insult"})),
+    ("abuse", "insult", frozenset({"threaten_escalation", "request_human"})),
+)
+
+
+def _settled_intent(intent: str | None, reasons: list[str]) -> str | None:
+    for prefix, settled, keep in _SETTLED_BY_REASON:
+        if any(reason.startswith(prefix) for reason in reasons):
+            return None if intent == settled or intent in keep else settled
+    return None
+
+
+def _reconcile_intent(message: Message, handoff: bool, reasons: list[str]) -> None:
+    """Make the intent agree with the handoff decision.
+
+    A handoff intent (request_human…) the handoff classifier does not confirm gives way to the
+    best other intent: "你是真人吗" or "不用转人工" must not read as a demand for a person. A
+    handoff the classifier is sure of names the intent: "水壶炸了，我要退货" is an incident."""
     intent = message.get(INTENT) or {}
-    if handoff or intent.get("name") not in HANDOFF_INTENTS:
+    name = intent.get("name")
+    if handoff:
+        settled = _settled_intent(name, reasons)
+        if settled is not None:
+            confidence = next((c.get("confidence", 0.0) for c in message.get(INTENT_RANKING) or []
+                               if c.get("name") == settled), 0.0)
+            message.set(INTENT, {"name": settled, "confidence": max(float(confidence), CONFIDENT)},
+                        add_to_output=True)
+            message.set("intent_reconciled_from", name, add_to_output=True)
+        return
+    if name not in HANDOFF_INTENTS:
         return
     for candidate in message.get(INTENT_RANKING) or []:
         if candidate.get("name") not in HANDOFF_INTENTS:
             message.set(INTENT, {"name": candidate["name"], "confidence": candidate.get("confidence", 0.0)},
                         add_to_output=True)
-            message.set("intent_reconciled_from", intent.get("name"), add_to_output=True)
+            message.set("intent_reconciled_from", name, add_to_output=True)
             return
+
+
+def _reconcile_type(message: Message, reasons: list[str]) -> None:
+    """Harm to a person is an incident whatever else went wrong (DOMAIN.md); what the type
+    model saw first stays as the secondary type ("the kettle burst" is incident + quality)."""
+    guess = message.get(COMPLAINT_TYPE)
+    if not guess or not any(r.startswith("danger:") or r in _AT_RISK_REASONS for r in reasons):
+        return
+    if guess.get("primary") == "incident":
+        return
+    message.set(COMPLAINT_TYPE, {**guess, "primary": "incident", "secondary": guess.get("primary"),
+                                 "settled_by": "handoff"}, add_to_output=True)
+
+
+_AT_RISK_REASONS = {"child_at_risk", "vulnerable_at_risk"}
 
 
 @DefaultV1Recipe.register([DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER], is_trainable=True)
@@ -287,8 +346,7 @@ class HandoffClassifier(_PickledModelComponent):
                           float(self._config["any_threshold"]))
 
     def train(self, training_data: TrainingData) -> Resource:
-        signals = _project_file(self._config["signals_file"])
-        examples = load_signal_file(signals) if signals.exists() else []
+        examples = _signal_examples(self._config)
         examples += examples_from_intents(_intent_pairs(training_data))
         self._model = HandoffModel.fit(examples, lexicon_matcher())
         return self._persist()
@@ -302,7 +360,8 @@ class HandoffClassifier(_PickledModelComponent):
             scores = self._model.scores(text, matcher) if self._model is not None and text.strip() else {}
             assessment = decide(text, intent.get("name"), float(intent.get("confidence") or 0.0),
                                 markers, scores, self._thresholds())
-            _reconcile_intent(message, assessment.handoff)
+            _reconcile_intent(message, assessment.handoff, assessment.reasons)
+            _reconcile_type(message, assessment.reasons)
             message.set(
                 QINGTING,
                 {
@@ -329,7 +388,7 @@ class LinearIntentClassifier(_PickledModelComponent):
 
     @classmethod
     def fingerprint_addon(cls, config: dict[str, Any]) -> str | None:
-        return None  # trained on the graph's training data only
+        return _files_digest(code_files())  # the training data reaches it through the graph
 
     def train(self, training_data: TrainingData) -> Resource:
         pairs = [(text, intent) for text, intent in _intent_pairs(training_data) if text and intent]

@@ -19,9 +19,11 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
+import numpy as np
 import yaml
 from sklearn.linear_model import LogisticRegression
 
+from bot.nlu.fastpath import StackedBinary
 from bot.nlu.lexicon import LexiconMatcher
 from bot.nlu.normalize import normalize_text
 from bot.nlu.scope import scoped_markers
@@ -33,6 +35,10 @@ ESCALATIONS = ("escalation:regulator", "escalation:media", "escalation:legal", "
 CLASSES = (*(f"danger:{h}" for h in HAZARDS), *AT_RISK, *ESCALATIONS, "person", "abuse", "ultimatum")
 ANY = "any"
 MIN_POSITIVES = 5
+# Handoff class family → the lexicon family (knowledge_base/lexicons.yml) that is its evidence.
+_FAMILY_MARKERS = {"danger": "danger", "escalation": "escalation", "person": "request_human", "abuse": "insult",
+                   "ultimatum": "ultimatum"}
+_FAMILIES = tuple(_FAMILY_MARKERS.values())
 
 # NLU intents whose examples settle the handoff classes without a label of their own.
 INTENT_CLASSES: dict[str, frozenset[str]] = {
@@ -122,9 +128,28 @@ class HandoffModel:
             models[label] = model.fit(matrix, y)
         return cls(featurizer, models)
 
+    def __getstate__(self) -> dict:
+        return {k: v for k, v in self.__dict__.items() if k != "_compiled"}
+
     def scores(self, text: str, matcher: LexiconMatcher) -> dict[str, float]:
         prepared = [prepare(part, matcher) for part in segments(text)]
         matrix = self.featurizer.transform([p[0] for p in prepared], [p[1] for p in prepared])
-        return {
-            label: float(model.predict_proba(matrix)[:, 1].max()) for label, model in self.models.items()
-        }
+        compiled = self.__dict__.get("_compiled")
+        if compiled is None:
+            compiled = self._compiled = StackedBinary(list(self.models.values()))
+        probabilities = compiled.probabilities(matrix)
+        for row, (_, named) in enumerate(prepared[1:], start=1):
+            probabilities[row] *= self._evidence_mask(named)
+        best = probabilities.max(axis=0)  # each class: the whole message or its best sentence
+        return {label: float(p) for label, p in zip(self.models, best, strict=True)}
+
+    def _evidence_mask(self, named: dict[str, float]) -> np.ndarray:
+        """Which classes one sentence of a long message may raise on its own: those with an
+        in-scope lexicon marker of their family in that sentence. The whole message is scored
+        without this condition; measured on the held-out set, no true handoff depended on a
+        sentence alone while 50 false ones did (hotel and book reviews whose one sentence
+        resembled a threat or a hazard)."""
+        present = {key[2:] for key in named if key.startswith("k=") and "|" not in key}
+        mask = [bool(present & set(_FAMILIES)) if label == ANY else _FAMILY_MARKERS[label.split(":")[0]] in present
+                for label in self.models]
+        return np.asarray(mask, dtype=np.float64)

@@ -3,6 +3,13 @@
 Chosen over DIET by measurement (docs/NLU.md): on text in styles the training data does not
 have, a well-regularised linear model over sparse n-grams generalises at least as well, and it
 trains in seconds.
+
+A linear model normalised over 24 intents is confident about text it has never seen anything
+like (a line of a Tang poem came out as a quality complaint at 0.6). So a message's confidence
+is bounded by its familiarity: the share of its character pairs that occur anywhere in the
+training data. Real customer text in new styles still shares most of its pairs with the
+training data (the 1st percentile of the held-out sets is about 0.25); nonsense shares few,
+drops below the fallback threshold and gets "please say it another way".
 """
 
 from __future__ import annotations
@@ -12,16 +19,25 @@ from scipy.sparse import hstack
 from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.linear_model import LogisticRegression
 
+from bot.nlu.fastpath import CompiledMulticlass, CompiledTfidf
+
 
 def _words(text: str) -> list[str]:
     return [word for word in jieba.cut(text) if word.strip()]
 
 
+def _pairs(text: str) -> set[str]:
+    compact = "".join(text.split())
+    return {compact[i : i + 2] for i in range(len(compact) - 1)}
+
+
 class IntentModel:
-    def __init__(self, chars: TfidfVectorizer, words: TfidfVectorizer, model: LogisticRegression) -> None:
+    def __init__(self, chars: TfidfVectorizer, words: TfidfVectorizer, model: LogisticRegression,
+                 known_pairs: frozenset[str] = frozenset()) -> None:
         self.chars = chars
         self.words = words
         self.model = model
+        self.known_pairs = known_pairs
 
     @classmethod
     def fit(cls, pairs: list[tuple[str, str]], c: float = 30.0) -> IntentModel:
@@ -31,11 +47,31 @@ class IntentModel:
         matrix = hstack([chars.fit_transform(texts), words.fit_transform(texts)]).tocsr()
         model = LogisticRegression(C=c, solver="liblinear", class_weight="balanced", max_iter=3000)
         model.fit(matrix, [intent for _, intent in pairs])
-        return cls(chars, words, model)
+        known = frozenset(pair for text in texts for pair in _pairs(text))
+        return cls(chars, words, model, known)
+
+    def familiarity(self, text: str) -> float:
+        """The share of the text's character pairs seen in training (1.0 for one character)."""
+        pairs = _pairs(text)
+        known = getattr(self, "known_pairs", None)  # absent in models trained before it existed
+        if not pairs or not known:
+            return 1.0
+        return len(pairs & known) / len(pairs)
+
+    def __getstate__(self) -> dict:
+        return {k: v for k, v in self.__dict__.items() if k != "_compiled"}
+
+    def _fast(self) -> tuple[CompiledTfidf, CompiledTfidf, CompiledMulticlass]:
+        compiled = self.__dict__.get("_compiled")
+        if compiled is None:
+            compiled = (CompiledTfidf(self.chars), CompiledTfidf(self.words), CompiledMulticlass(self.model))
+            self._compiled = compiled
+        return compiled
 
     def rank(self, text: str) -> list[tuple[str, float]]:
-        matrix = hstack([self.chars.transform([text]), self.words.transform([text])]).tocsr()
-        scores = self.model.predict_proba(matrix)[0]
-        scores = scores / scores.sum()
+        chars, words, model = self._fast()
+        matrix = hstack([chars.transform([text]), words.transform([text])], format="csr")
+        scores = model.probabilities(matrix)[0]
         order = scores.argsort()[::-1]
-        return [(str(self.model.classes_[i]), float(scores[i])) for i in order]
+        bound = self.familiarity(text)
+        return [(model.classes[i], min(float(scores[i]), bound)) for i in order]

@@ -11,9 +11,12 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 
+import numpy as np
 from scipy.sparse import csr_matrix, hstack
 from sklearn.feature_extraction import DictVectorizer
 from sklearn.feature_extraction.text import TfidfVectorizer
+
+from bot.nlu.fastpath import CompiledTfidf
 
 _SENTENCE = re.compile(r"(?<=[。！!？?；;\n])")
 _CLAUSE = re.compile(r"(?<=[，,])")
@@ -52,6 +55,25 @@ class Featurizer:
         self.named.fit(named or [{}])
         return self
 
+    def __getstate__(self) -> dict:
+        return {k: v for k, v in self.__dict__.items() if k != "_compiled"}
+
     def transform(self, texts: Iterable[str], named: Iterable[dict[str, float]]) -> csr_matrix:
         texts, named = list(texts), list(named)
-        return hstack([self.chars.transform(texts), self.named.transform(named)], format="csr")
+        compiled = self.__dict__.get("_compiled")
+        if compiled is None:
+            compiled = self._compiled = CompiledTfidf(self.chars)
+        return hstack([compiled.transform(texts), self._named(named)], format="csr")
+
+    def _named(self, named: list[dict[str, float]]) -> csr_matrix:
+        """DictVectorizer.transform for binary named features, without its per-call checks."""
+        vocabulary = self.named.vocabulary_
+        indptr, indices, data = [0], [], []
+        for features in named:
+            for key, value in features.items():
+                column = vocabulary.get(key)
+                if column is not None:
+                    indices.append(column)
+                    data.append(value)
+            indptr.append(len(indices))
+        return csr_matrix((data, indices, indptr), shape=(len(named), len(vocabulary)), dtype=np.float64)

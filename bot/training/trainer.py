@@ -20,7 +20,7 @@ from pathlib import Path
 
 import yaml
 
-from bot.nlu import corpus
+from bot.nlu import code_files, corpus
 from bot.training.data import Paths, nlu_files, scan
 from bot.training.lint import Finding, data_files, yaml_errors
 
@@ -85,6 +85,8 @@ def data_hash(paths: Paths, knowledge_dir: Path) -> str:
     for path in files:
         if path.exists():
             digest.update(paths.rel(path).encode() + b"\0" + path.read_bytes() + b"\0")
+    for path in code_files():  # the code that builds the trained NLU models
+        digest.update(path.name.encode() + b"\0" + path.read_bytes() + b"\0")
     return digest.hexdigest()
 
 

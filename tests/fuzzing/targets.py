@@ -481,7 +481,7 @@ def time_parse(phrase: str, seconds: int) -> Outcome:
 
 
 # --- qingting analyze --------------------------------------------------------------------------
-ANALYZE_KEYS = {"text", "intent", "confidence", "entities", "severity", "handoff", "reasons"}
+ANALYZE_KEYS = {"text", "intent", "confidence", "entities", "severity", "handoff", "reasons", "type", "secondary_type"}
 
 
 def analyze_problems(lines: list[bytes], stdout: bytes, stderr: bytes, returncode: int) -> list[str]:

@@ -24,7 +24,7 @@
   var TIER = { normal: "普通会员", silver: "白银会员", gold: "黄金会员", vip: "VIP会员" };
   var FACT_LABELS = {
     product: "商品", order_id: "订单号", incident_date: "发生日期", amount: "涉及金额",
-    wish: "客户诉求", phone: "联系电话"
+    wish: "客户诉求", phone: "联系电话", secondary_type: "次要类型"
   };
   var ROLE = { agent: "客服专员", supervisor: "主管", trainer: "训练师", admin: "管理员" };
   var AUDIT_ACTION = {
