@@ -210,11 +210,11 @@ class LawLayer:
         percent = money(rate * 100)
         reason = f"根据{cite}，预付款利息{money(interest)}元（按年利率{percent}%计{days}天）"
         amount = interest
-        if order.loss_amount is not None:
+        if order.loss_amount is None:
+            found.need("loss_amount")
+        elif order.loss_amount > 0:  # a stated zero: no costs to add
             reason += f"，加上您为此支付的合理费用{money(order.loss_amount)}元"
             amount += order.loss_amount
-        else:
-            found.need("loss_amount")
         found.entitlements.append(
             Entitlement("compensation", "cpl_53", reason, yuan(amount), combines_with=("return",))
         )
@@ -475,8 +475,9 @@ class LawLayer:
             found.need("property_damaged")
         food = self.food_breach(request, order, product) is not False
         fraud = order.counterfeit or order.refurbished_as_new
-        # the loss itself: once, whichever articles owe it
-        if heads or (food and order.loss_amount is not None) or (fraud and order.loss_amount is not None):
+        # the loss itself: once, whichever articles owe it (a stated zero loss owes nothing)
+        owed = heads or (food and order.loss_amount is not None) or (fraud and order.loss_amount is not None)
+        if owed and not (loss is not None and loss == 0):
             cites = "、".join(dict.fromkeys(self.cite(h) for h in heads)) or (
                 self.cite("food_148") if food else self.cite("cpl_55"))
             what = []
@@ -513,7 +514,7 @@ class LawLayer:
                 f"根据{self.cite('cpl_55')}，按价款三倍增加赔偿（不足{self.policies.fraud.minimum}元的按"
                 f"{self.policies.fraud.minimum}元），共{money(amount)}元",
                 amount)))
-        if order.known_defect and order.serious_injury:
+        if order.known_defect and order.serious_injury and not (loss is not None and loss == 0):
             times = self.law.punitive_injury.loss_multiplier
             amount = yuan(loss * times) if loss is not None else None
             text = (f"根据{self.cite('cpl_55_2')}，明知商品存在缺陷仍然提供、造成健康严重损害的，"
