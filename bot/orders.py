@@ -23,6 +23,23 @@ from bot.storage.db import one_process_at_a_time, session_scope
 log = logging.getLogger(__name__)
 
 ORDER_ID = re.compile(r"^QT\d{12}$")
+# Sale channels (消保法 §25: online, TV, phone and mail order are distance sales).
+CHANNELS = ("online", "tv", "phone", "mail", "store")
+_CHANNEL_ALIASES = {
+    "web": "online", "app": "online", "internet": "online", "ecommerce": "online", "e-commerce": "online",
+    "television": "tv", "tv_shopping": "tv", "telephone": "phone", "hotline": "phone",
+    "mail_order": "mail", "catalogue": "mail", "catalog": "mail", "post": "mail",
+    "offline": "store", "shop": "store", "in_store": "store",
+}
+# Facts the order may leave unstated (its default) that the customer's word may fill in.
+_FILLABLE = {"damaged_in_transit": False, "refurbished_as_new": False, "same_model_in_stock": None}
+
+
+def normalize_channel(value: object) -> str:
+    """An order API's channel name → online / tv / phone / mail / store (missing: online).
+    An unknown name is kept as given: it is no distance sale, so no 七日无理由 is promised."""
+    name = str(value or "online").strip().lower().replace(" ", "_")
+    return _CHANNEL_ALIASES.get(name, name)
 
 
 @dataclass(frozen=True)
@@ -47,7 +64,8 @@ class OrderRecord:
 
     def facts(self, **stated: object) -> OrderFacts:
         """The order's facts for the remedy engine; `stated` adds what the customer said
-        (e.g. loss_amount, injured, food_standard_breach), never overriding the order."""
+        (e.g. loss_amount, injured, food_standard_breach, damaged_in_transit), never overriding
+        what the order records: a stated fact fills in only where the order has no value."""
         known = {
             "product": self.product,
             "price": self.price,
@@ -62,6 +80,9 @@ class OrderRecord:
             "exchanged_on": self.exchanged_on,
             "refurbished_as_new": self.refurbished_as_new,
         }
+        for key, unstated in _FILLABLE.items():
+            if known[key] == unstated and stated.get(key) is not None:
+                known[key] = stated[key]
         extra = {key: value for key, value in stated.items() if key not in known and value is not None}
         return OrderFacts(**known, **extra)  # type: ignore[arg-type]
 
@@ -167,7 +188,7 @@ class HttpOrders:
             price=Decimal(str(body["price"])),
             purchased_on=date.fromisoformat(body["purchased_on"]),
             delivered_on=date.fromisoformat(body["delivered_on"]) if body.get("delivered_on") else None,
-            channel=str(body.get("channel") or "online"),
+            channel=normalize_channel(body.get("channel")),
             repairs_done=int(body.get("repairs_done") or 0),
             customer_id=body.get("customer_id"),
             tier=str(body.get("tier") or "normal"),

@@ -333,7 +333,7 @@ class DemoOrder(Strict):
     price: float = Field(..., gt=0)
     purchased_days_ago: conint(ge=0)
     delivered_days_ago: conint(ge=0)
-    channel: Literal["online", "store"]
+    channel: Literal["online", "tv", "phone", "mail", "store"]  # tv/phone/mail: distance sales (§25)
     repairs_done: conint(ge=0) = 0
     note: str | None = None
 
