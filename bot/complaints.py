@@ -7,7 +7,7 @@ run in a worker thread so the event loop keeps serving other conversations.
 from __future__ import annotations
 
 import asyncio
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta, timezone
 from decimal import Decimal
 
@@ -17,7 +17,7 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from bot.knowledge import KnowledgeBase
 from bot.orders import OrderRecord, OrderSource
-from bot.remedy import RemedyDecision, RemedyEngine, RemedyOption, RemedyRequest
+from bot.remedy import RemedyDecision, RemedyEngine, RemedyOption, RemedyRequest, packaged
 from bot.storage import models as m
 from bot.storage.crypto import lookup_hash, mask_personal_data, mask_phone
 from bot.storage.db import session_scope
@@ -149,6 +149,15 @@ class ComplaintService:
                 sla = timedelta(minutes=self.kb.policies.sla_minutes[severity])  # type: ignore[index]
                 complaint.sla_due_at = min(complaint.sla_due_at or m.utcnow() + sla, complaint.created_at + sla)
 
+    async def complaint_facts(self, complaint_id: str | None) -> dict:
+        """The facts recorded on the complaint (empty if there is none)."""
+        return await asyncio.to_thread(self._complaint_facts, complaint_id)
+
+    def _complaint_facts(self, complaint_id: str | None) -> dict:
+        with session_scope(self.url) as session:
+            complaint = session.get(m.Complaint, complaint_id) if complaint_id else None
+            return dict(complaint.facts or {}) if complaint is not None else {}
+
     async def attach_customer_phone(self, sender_id: str, channel: str, phone: str) -> str:
         """Store the customer's phone encrypted; return the masked form for the record."""
         return await asyncio.to_thread(self._attach_phone, sender_id, channel, phone)
@@ -219,14 +228,18 @@ class ComplaintService:
         severity: int,
         claimed_amount: Decimal | None,
         today: date | None = None,
+        stated: dict | None = None,
     ) -> tuple[RemedyDecision, int, list[str]]:
+        """The remedies for this complaint, as offered: the facts the customer stated (`stated`,
+        bot/law_facts.py names) fill in what the order does not record, and remedies the law
+        grants together come as one package (bot.remedy.packaged)."""
         signals = await asyncio.to_thread(self._repeat_and_value_signals, order, complaint_id)
         if signals:
             severity = max(severity, 2)
         decision = self.engine.decide(
             RemedyRequest(
                 complaint_type=complaint_type,
-                order=order.facts() if order else None,
+                order=order.facts(**(stated or {})) if order else None,
                 wish=wish,
                 tier=order.tier if order else "normal",
                 severity=severity,
@@ -234,6 +247,7 @@ class ComplaintService:
                 today=today or date.today(),
             )
         )
+        decision = replace(decision, options=packaged(decision.options))
         if complaint_id:
             await asyncio.to_thread(self._save_assessment, complaint_id, decision, severity, signals)
         return decision, severity, signals
@@ -266,6 +280,11 @@ class ComplaintService:
             complaint.compensation_amount = option.amount
             complaint.approval = "pending" if option.needs_approval else None
             complaint.status = "accepted"
+            if option.needs_approval and complaint.severity < 2:
+                # compensation above the bot's cap: a level-2 case, an agent reviews (DOMAIN.md)
+                complaint.severity = 2
+                sla = timedelta(minutes=self.kb.policies.sla_minutes[2])  # type: ignore[index]
+                complaint.sla_due_at = min(complaint.sla_due_at or m.utcnow() + sla, complaint.created_at + sla)
 
     async def schedule_followup(self, complaint_id: str, sender_id: str, channel: str, due_at: datetime) -> None:
         await asyncio.to_thread(self._schedule_followup, complaint_id, sender_id, channel, due_at)

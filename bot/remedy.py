@@ -26,6 +26,7 @@ __all__ = [
     "RemedyRequest",
     "RepairRecord",
     "confirmation_next_step",
+    "packaged",
 ]
 
 
@@ -67,6 +68,8 @@ class RemedyOption:
     article: str = ""  # the citation(s), e.g. 《消费者权益保护法》第五十五条第一款
     combines_with: tuple[str, ...] = ()  # kinds granted together with this one (refund + damages)
     legal: bool = False  # the law gives it (True) or the shop's goodwill/policy does
+    # a package (see `packaged`): the other kinds granted with this one, e.g. ("compensation",)
+    includes: tuple[str, ...] = ()
 
     @classmethod
     def from_dict(cls, data: dict) -> RemedyOption:
@@ -82,6 +85,7 @@ class RemedyOption:
             article=str(data.get("article") or ""),
             combines_with=tuple(data.get("combines_with") or ()),
             legal=bool(data["legal"]) if "legal" in data else basis not in ("goodwill", "refund_difference"),
+            includes=tuple(data.get("includes") or ()),
         )
 
     def as_dict(self) -> dict:
@@ -95,6 +99,7 @@ class RemedyOption:
             "article": self.article,
             "combines_with": list(self.combines_with),
             "legal": self.legal,
+            "includes": list(self.includes),
         }
 
     @property
@@ -133,18 +138,70 @@ NEXT_STEPS = {
     "repair": "维修师傅会在48小时内联系您约上门时间，维修费用由我们承担。",
     "paid_repair": "维修师傅会在48小时内联系您约上门时间，先检测并报价，您确认后再维修。",
     "prepaid_return": "预付款和利息会在1至3个工作日内原路退回。",
+    "no_reason_return": "可以为您预约快递上门取件，寄回运费按上面说的约定承担；我们收到退货、确认商品完好后，7天内原路退款。",
     "compensation": "补偿会在1至3个工作日内发放到您的账户。",
 }
 
 
 def confirmation_next_step(option: dict) -> str:
-    """What happens next once this option (as_dict) is confirmed; a paid repair is not free."""
+    """What happens next once this option (as_dict) is confirmed; a paid repair is not free.
+    For a package, the step of its goods part (the compensation part is said separately)."""
     kind = option.get("kind", "")
     if kind == "repair" and option.get("legal") is False:
         return NEXT_STEPS["paid_repair"]
     if kind == "return" and option.get("basis") == "cpl_53":
         return NEXT_STEPS["prepaid_return"]
+    if kind == "return" and option.get("basis") == "cpl_25":  # the buyer's freight unless agreed
+        return NEXT_STEPS["no_reason_return"]
     return NEXT_STEPS.get(kind, "")
+
+
+GOODS_KINDS = ("return", "exchange", "repair")
+
+
+def _package_label(goods: RemedyOption, compensation: RemedyOption) -> str:
+    joined = "并支付利息" if compensation.basis == "cpl_53" else "并赔偿"
+    return goods.label + joined
+
+
+def packaged(options: list[RemedyOption]) -> list[RemedyOption]:
+    """What the customer is offered: options the law grants together (`combines_with`, e.g.
+    a refund and the damages of 消保法 §55) become ONE option, "退货退款并赔偿", instead of two
+    alternatives. Each remedy of the goods that the legal compensation combines with carries
+    the compensation (its amount, approval and article); the compensation is then not offered
+    on its own. Anything that combines with nothing is offered as it is, in the same order."""
+    compensation = next(
+        (o for o in options if o.kind == "compensation" and o.legal and o.combines_with), None
+    )
+    if compensation is None:
+        return list(options)
+    partners = [
+        o for o in options
+        if o.kind in GOODS_KINDS
+        and (o.kind in compensation.combines_with or "compensation" in o.combines_with)
+    ]
+    if not partners:
+        return list(options)
+    result = []
+    for option in options:
+        if option is compensation:
+            continue
+        if option in partners:
+            articles = "、".join(dict.fromkeys(
+                part for o in (option, compensation) for part in o.article.split("、") if part
+            ))
+            option = replace(
+                option,
+                label=_package_label(option, compensation),
+                reason=f"{option.reason}；赔偿部分：{compensation.reason}",
+                amount=compensation.amount,
+                needs_approval=compensation.needs_approval,
+                article=articles,
+                combines_with=(),
+                includes=("compensation",),
+            )
+        result.append(option)
+    return result
 
 
 def _yuan(value: Decimal) -> Decimal:

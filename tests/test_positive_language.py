@@ -17,7 +17,7 @@ import yaml
 from bot.complaints import STATUS_LABELS, HandoffTicket, Progress
 from bot.dialogue import texts
 from bot.knowledge import load_knowledge_base
-from bot.remedy import OrderFacts, RemedyEngine, RemedyRequest
+from bot.remedy import OrderFacts, RemedyEngine, RemedyRequest, packaged
 from bot.severity import REASON_LABELS
 from tests.conftest import ROOT
 
@@ -55,12 +55,29 @@ def remedy_texts() -> list[tuple[str, str]]:
                             decision = engine.decide(RemedyRequest(complaint_type, order, wish, "vip", 3,
                                                                    Decimal("800"), today))
                             options = [o.as_dict() for o in decision.options]
+                            offered = [o.as_dict() for o in packaged(decision.options)]
                             where = f"remedy:{product.name}/{complaint_type}/{age}d/{channel}"
                             found.append((where, decision.validity_note))
                             found.append((where, texts.remedy_menu(options, "退货退款", decision.wish_allowed)))
-                            found += [(where, texts.remedy_confirmed(o, 240)) for o in options]
+                            found.append((where, texts.remedy_menu(offered, "退货退款", decision.wish_allowed)))
+                            found += [(where, texts.remedy_confirmed(o, 240)) for o in options + offered]
     decision = engine.decide(RemedyRequest("quality", None))
     found.append(("remedy:no-order", decision.validity_note))
+    # the facts the law needs, stated: packages of refund + damages, known and unknown amounts
+    stated = [{"counterfeit": True}, {"refurbished_as_new": True}, {"food_standard_breach": True},
+              {"label_only": True}, {"injured": True}, {"property_damaged": True, "loss_amount": Decimal("0")},
+              {"injured": True, "loss_amount": Decimal("1200")}, {"damaged_in_transit": True},
+              {"delivered": False}, {"delivered": False, "loss_amount": Decimal("50")}, {"defect": False}]
+    for product in KB.products.products:
+        for facts in stated:
+            order = OrderFacts(product.name, Decimal("368"), today - timedelta(days=5), today - timedelta(days=3),
+                               "phone", **facts)
+            for complaint_type in ("quality", "incident", "delivery"):
+                decision = engine.decide(RemedyRequest(complaint_type, order, None, "normal", 1, None, today))
+                offered = [o.as_dict() for o in packaged(decision.options)]
+                where = f"remedy-facts:{product.name}/{complaint_type}/{sorted(facts)}"
+                found.append((where, texts.remedy_menu(offered, None, True)))
+                found += [(where, texts.remedy_confirmed(o, 240)) for o in offered]
     return found
 
 
@@ -102,11 +119,17 @@ def builder_texts() -> list[tuple[str, str]]:
         found.append(("resume_line", texts.resume_line(stage)))
     found.append(("agent_joined", texts.agent_joined("李专员")))
     for approved in (True, False):
-        found.append(("approval_outcome", texts.approval_outcome(approved, "800.00", 200, "TS20261123-0001")))
+        for legal in (True, False):
+            found.append(("approval_outcome",
+                          texts.approval_outcome(approved, "800.00", 200, "TS20261123-0001", legal=legal)))
     found += [("case_closed", texts.case_closed(ref)) for ref in ("TS20261123-0001", None)]
     for remedy in (None, "退货退款"):
         found.append(("followup_check", texts.followup_check("TS20261123-0001", remedy)))
     found.append(("followup_reminder", texts.followup_reminder("TS20261123-0001")))
+    for key in texts.FACT_QUESTIONS:
+        found += [(f"fact_question:{key}", texts.fact_question(key, attempt)) for attempt in (1, 2)]
+        found += [(f"fact_button:{key}", title) for title in texts.FACT_BUTTONS[key]]
+    found += [("fact_noted", texts.fact_noted(unknown)) for unknown in (True, False)]
     found.append(("csat_thanks", texts.csat_thanks()))
     found += [("csat_reopened", texts.csat_reopened("TS20261123-0001", solved)) for solved in (True, False)]
     found += [("wait_apology", texts.wait_apology(ref)) for ref in ("TS20261123-0001", None)]

@@ -164,7 +164,8 @@ async def approval(request: web.Request) -> web.Response:
     outcome = await _desk_call(
         console.desk.decide_approval, handoff_id, user, decision == "approve", str(body.get("note") or "")
     )
-    message = texts.approval_outcome(decision == "approve", outcome["amount"], outcome["cap"], outcome["reference"])
+    message = texts.approval_outcome(decision == "approve", outcome["amount"], outcome["cap"], outcome["reference"],
+                                     legal=bool(outcome.get("legal")))
     await console.takeover.say(outcome["sender_id"], outcome["channel"], message, user)
     return web.json_response({"approval": "approved" if decision == "approve" else "rejected", "told_customer": message})
 

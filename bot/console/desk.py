@@ -294,12 +294,17 @@ class HandoffDesk:
             audit(db, user.username, "approve" if approve else "reject", h.id,
                   complaint=complaint.reference, amount=str(complaint.compensation_amount), note=note[:500])
             conversation = db.get(m.Conversation, h.conversation_id)
+            detail = complaint.remedy_detail or {}
             return {
                 "sender_id": conversation.sender_id,
                 "channel": conversation.channel,
                 "reference": complaint.reference,
                 "amount": complaint.compensation_amount,
                 "cap": self.kb.goodwill_cap("normal", complaint.severity),
+                # legal damages (消保法 §49/§52/§55, 食品安全法 §148 …): never cut to the goodwill cap
+                "legal": bool(detail.get("legal")) and (
+                    detail.get("kind") == "compensation" or "compensation" in (detail.get("includes") or ())
+                ),
             }
 
     def hand_back(self, handoff_id: str, user: ConsoleUser) -> Handback:

@@ -10,6 +10,7 @@ from datetime import date, datetime
 
 from bot.complaints import HandoffTicket, Progress
 from bot.knowledge import KnowledgeBase
+from bot.remedy import NEXT_STEPS, confirmation_next_step
 
 CHANNEL_NAMES = {
     "rest": "本聊天窗口",
@@ -71,22 +72,77 @@ def remedy_reconsider(attempt: int) -> str:
     return "明白了，我请资深同事来和您一起商量更合适的方案。"
 
 
-NEXT_STEPS = {
-    "return": "我们会安排快递上门取件，收到退货后7天内原路退款。",
-    "exchange": "我们会安排快递上门取回旧件，同时为您寄出新品。",
-    "repair": "维修师傅会在48小时内联系您约上门时间，维修费用由我们承担。",
-    "compensation": "补偿会在1至3个工作日内发放到您的账户。",
-}
+def _approval(option: dict, approval_minutes: int, what: str) -> str:
+    """A supervisor confirms the amount: said positively, the legal part never cut to a cap."""
+    hours = max(1, approval_minutes // 60)
+    if option.get("amount") in (None, ""):
+        return (f"这笔{what}会按实际损失全额核算，请您保留好医疗票据、维修单据等凭证，由主管核实确认金额，"
+                f"我们会在{hours}小时内联系您，结果第一时间通知您。")
+    if option.get("legal"):
+        return (f"这笔{what}金额需要主管审批，依法应付的部分全额支付，主管确认后"
+                f"我们会在{hours}小时内给您答复，结果第一时间通知您。")
+    return f"这笔{what}金额需要主管审批，我们会在{hours}小时内给您答复，结果第一时间通知您。"
 
 
 def remedy_confirmed(option: dict, approval_minutes: int) -> str:
+    """What the customer chose and, truthfully for this option, what happens next: a paid
+    repair is quoted first, a §53 refund returns the prepayment with interest, a package
+    (退货退款并赔偿) starts on the goods at once while the damages follow."""
     text = f"好的，已为您确认：{option['label']}。{option['reason']}。"
-    if option.get("needs_approval"):
-        hours = max(1, approval_minutes // 60)
-        text += f"这笔补偿金额需要主管审批，我们会在{hours}小时内给您答复，结果第一时间通知您。"
-    else:
-        text += NEXT_STEPS.get(option["kind"], "")
+    if option.get("kind") == "compensation":
+        if option.get("needs_approval"):
+            return text + _approval(option, approval_minutes, "补偿")
+        return text + NEXT_STEPS["compensation"]
+    text += confirmation_next_step(option)
+    if "compensation" in (option.get("includes") or ()):
+        if option.get("needs_approval"):
+            text += _approval(option, approval_minutes, "赔偿")
+        elif option.get("basis") != "cpl_53":  # the §53 step already returns the interest
+            text += "赔偿款会在1至3个工作日内发放到您的账户。"
     return text
+
+
+# --- the facts the law needs (bot/law_facts.py): one short question at a time --------------
+FACT_QUESTIONS: dict[str, tuple[str, str]] = {
+    "food": (
+        "为了给您最合适的方案，想跟您确认一下：是食品本身有问题（比如变质、发霉、有异物），还是包装或标签上的问题呢？",
+        "再跟您确认一下：问题出在食品本身，还是只在包装或标签上？回复「食品本身」或「包装标签」就可以。",
+    ),
+    "harm": (
+        "想跟您确认一下：这件事有没有让人受伤或身体不适，或者让家里其他东西受损？",
+        "再跟您确认一下：有人受伤或身体不适吗？家里其他东西有受损吗？都没有的话，回复「都没有」就好。",
+    ),
+    "loss": (
+        "因为这件事，您额外花了多少钱或者有多少损失呢？比如医药费、误工收入、物品修理费或者另外购买的费用，"
+        "告诉我大概金额就好；没有额外花费的话，回复「没有」就可以。",
+        "大概是多少钱呢？说个大概的数字就好，比如「800元」；记不清也没关系，我们先按现在的情况为您安排。",
+    ),
+}
+FACT_BUTTONS: dict[str, tuple[str, ...]] = {
+    "food": ("食品本身有问题", "只是包装或标签问题", "说不准"),
+    "harm": ("有人受伤或不适", "家里东西受损", "都没有"),
+    "loss": ("没有额外花费", "记不清了"),
+}
+
+
+def fact_question(key: str, attempt: int) -> str:
+    """The question for the facts `key`; attempt 2 is the shorter second wording."""
+    first, second = FACT_QUESTIONS[key]
+    return first if attempt <= 1 else second
+
+
+def fact_question_key(text: str | None) -> str | None:
+    """Which fact question this bot message is (None: it is none of them)."""
+    for key, wordings in FACT_QUESTIONS.items():
+        if text in wordings:
+            return key
+    return None
+
+
+def fact_noted(settled_as_unknown: bool) -> str:
+    if settled_as_unknown:
+        return "没关系，我们先按现在了解的情况为您安排，之后找到票据或想起来了，随时补充给我就好。"
+    return "好的，记下了。"
 
 
 def ask_followup() -> str:
@@ -198,9 +254,17 @@ def agent_joined(name: str) -> str:
     return f"您好，我是{name}，已经看过您反映的全部情况，接下来由我为您处理。"
 
 
-def approval_outcome(approved: bool, amount: object, cap: int, reference: str) -> str:
+def approval_outcome(approved: bool, amount: object, cap: int, reference: str, legal: bool = False) -> str:
+    """What the customer hears when a supervisor decides; legal damages are never cut to the
+    goodwill cap: a supervisor who does not approve the amount has it checked with the bills."""
     if approved:
-        return f"好消息：您投诉单{reference}的{amount}元补偿已经审批通过，我们会尽快为您安排到账。"
+        what = "赔偿" if legal else "补偿"
+        return f"好消息：您投诉单{reference}的{amount}元{what}已经审批通过，我们会尽快为您安排到账。"
+    if legal:
+        return (
+            f"关于投诉单{reference}的赔偿，主管已经认真复核，依法应付的部分会按实际损失全额支付。"
+            "同事会马上和您联系，一起核对票据和金额，确认后第一时间为您安排。"
+        )
     return (
         f"关于投诉单{reference}的补偿，主管已经认真复核。按照政策，我们可以为您安排{cap}元以内的补偿，"
         "或者优先为您办理退换货，同事会马上和您确认最合适的方案。"
