@@ -22,10 +22,11 @@ from actions.common import (
     svc,
     was_truncated,
 )
+from bot import law_facts
 from bot.dialogue import texts
 from bot.followups import answers
 from bot.orders import clean_order_id
-from bot.remedy import RemedyOption
+from bot.remedy import RemedyDecision, RemedyOption
 from bot.schedule import local
 from bot.severity import CONFIDENT
 from bot.timeparse import describe, parse_followup_time, shop_now
@@ -179,8 +180,115 @@ class ValidateComplaintForm(FormValidationAction):
         return {"product": text or None}
 
 
+# --- the facts the law needs (bot/law_facts.py), kept on the complaint record ------------------
+# facts["law_facts"]      what the customer stated (their messages and answers), for the engine
+#                         and the agent
+# facts["law_answers"]    the answers to the questions alone (they win over a message's wording)
+# facts["law_questions"]  {"asked": {key: n}, "settled": [key], "missing": [fact]}
+
+
+class LawFacts:
+    """The law facts of one complaint, as read from its record."""
+
+    def __init__(self, record: dict, food: bool) -> None:
+        self.record = record
+        self.food = food
+        self.answers = law_facts.from_json(record.get("law_answers"))
+        state = record.get("law_questions") or {}
+        self.asked: dict[str, int] = dict(state.get("asked") or {})
+        self.settled: list[str] = list(state.get("settled") or [])
+        self.missing: list[str] = list(state.get("missing") or [])
+
+    def stated(self, extra_text: str | None = None) -> dict[str, object]:
+        """What the customer's messages state, the answers on top."""
+        facts: dict[str, object] = {}
+        for statement in [*self.record.get("statements", []), *([extra_text] if extra_text else [])]:
+            facts.update(law_facts.read_statement(statement, self.food))
+        return {**facts, **self.answers}
+
+    def next_question(self) -> str | None:
+        return law_facts.next_question(self.missing, self.asked, self.settled)
+
+    def as_record(self, stated: dict[str, object]) -> dict[str, Any]:
+        return {
+            "law_facts": law_facts.to_json(stated),
+            "law_answers": law_facts.to_json(self.answers),
+            "law_questions": {"asked": self.asked, "settled": self.settled, "missing": self.missing},
+        }
+
+
+async def load_law_facts(tracker: Tracker) -> LawFacts | None:
+    complaint_id = tracker.get_slot("complaint_id")
+    if not complaint_id:
+        return None
+    s = svc()
+    product = s.kb.product(str(tracker.get_slot("product") or ""))
+    record = await s.complaints.complaint_facts(complaint_id)
+    return LawFacts(record, bool(product and product.food))
+
+
+async def assess_with_facts(tracker: Tracker, stated: dict[str, object]) -> RemedyDecision:
+    s = svc()
+    order = await s.complaints.find_order(real_order_id(tracker.get_slot("order_id")))
+    decision, _severity, _signals = await s.complaints.assess(
+        tracker.get_slot("complaint_id"), tracker.get_slot("complaint_type") or "quality", order,
+        tracker.get_slot("wish"), int(signal(tracker).get("severity") or 1),
+        as_amount(tracker.get_slot("amount")), stated=stated,
+    )
+    return decision
+
+
+def offer_events(decision: RemedyDecision) -> list[EventType]:
+    return [
+        SlotSet("remedy_options", [o.as_dict() for o in decision.options]),
+        SlotSet("wish_allowed", decision.wish_allowed),
+    ]
+
+
+# Questions of the customer's own that are answered first (the fact question then comes again).
+OWN_QUESTIONS = {"ask_policy", "ask_progress", "bot_challenge"}
+
+
+def _answered_already(tracker: Tracker) -> bool:
+    """Something has already replied to the latest customer message (a rule before the form)."""
+    events = list(tracker.events)
+    last_user = next((i for i in range(len(events) - 1, -1, -1) if events[i].get("event") == "user"), None)
+    return last_user is None or any(e.get("event") == "bot" for e in events[last_user + 1 :])
+
+
+def pending_fact_question(tracker: Tracker) -> str | None:
+    """The fact question the latest customer message answers: the bot's last message before it
+    (None once something else has answered that message, e.g. a policy question's rule)."""
+    if _answered_already(tracker):
+        return None
+    events = list(tracker.events)
+    last_user = max(i for i, e in enumerate(events) if e.get("event") == "user")
+    for event in reversed(events[:last_user]):
+        if event.get("event") == "bot":
+            return texts.fact_question_key(event.get("text"))
+        if event.get("event") == "user":
+            return None
+    return None
+
+
+def option_named(options: list[dict], text: str) -> dict | None:
+    """The option whose label the customer typed ("换货并赔偿"), the longest label first."""
+    plain = "".join(text.split()).strip("。！!，,.")
+    named = [o for o in options if o.get("label") and o["label"] in plain]
+    return max(named, key=lambda o: len(o["label"])) if named else None
+
+
+def option_for(options: list[dict], kind: str | None) -> dict | None:
+    """The offered option of this kind; compensation is also found inside a package."""
+    found = next((o for o in options if o["kind"] == kind), None)
+    if found is None and kind == "compensation":
+        found = next((o for o in options if "compensation" in (o.get("includes") or ())), None)
+    return found
+
+
 class ActionAssessComplaint(Action):
-    """Say what was recorded and whether it stands; prepare the remedies the policy allows."""
+    """Say what was recorded and whether it stands; prepare the remedies the law and the policy
+    allow, with the facts the customer already stated (the questions for the rest follow)."""
 
     def name(self) -> str:
         return "action_assess_complaint"
@@ -188,26 +296,23 @@ class ActionAssessComplaint(Action):
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
         s = svc()
         order_id = real_order_id(tracker.get_slot("order_id"))
-        order = await s.complaints.find_order(order_id)
         complaint_id = tracker.get_slot("complaint_id")
         complaint_type = tracker.get_slot("complaint_type") or "quality"
         if complaint_id:
             await s.complaints.add_facts(complaint_id, None, _facts(tracker))
-        decision, severity, _signals = await s.complaints.assess(
-            complaint_id, complaint_type, order, tracker.get_slot("wish"),
-            int(signal(tracker).get("severity") or 1), as_amount(tracker.get_slot("amount")),
-        )
+        law = await load_law_facts(tracker)
+        stated = law.stated() if law else {}
+        decision = await assess_with_facts(tracker, stated)
+        if law and complaint_id:
+            law.missing = list(decision.missing_facts)
+            await s.complaints.add_facts(complaint_id, None, law.as_record(stated))
         dispatcher.utter_message(
             text=texts.recorded_summary(
                 s.kb, complaint_type, order_id, tracker.get_slot("product"),
                 tracker.get_slot("incident_date"), decision.validity_note,
             )
         )
-        return [
-            SlotSet("remedy_options", [o.as_dict() for o in decision.options]),
-            SlotSet("wish_allowed", decision.wish_allowed),
-            SlotSet("stage", "remedy"),
-        ]
+        return [*offer_events(decision), SlotSet("stage", "remedy")]
 
 
 def _option_buttons(options: list[dict]) -> list[dict[str, str]]:
@@ -216,11 +321,24 @@ def _option_buttons(options: list[dict]) -> list[dict[str, str]]:
 
 
 class ActionAskRemedy(Action):
+    """Ask the remedy form's one question: first the facts the law still needs, one at a time
+    (each at most twice), then the remedies to choose from."""
+
     def name(self) -> str:
         return "action_ask_remedy"
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
         s = svc()
+        law = await load_law_facts(tracker)
+        key = law.next_question() if law else None
+        if law and key:
+            law.asked[key] = law.asked.get(key, 0) + 1
+            await s.complaints.add_facts(tracker.get_slot("complaint_id"), None, law.as_record(law.stated()))
+            dispatcher.utter_message(
+                text=texts.fact_question(key, law.asked[key]),
+                buttons=[{"title": title, "payload": title} for title in texts.FACT_BUTTONS[key]],
+            )
+            return []
         options = tracker.get_slot("remedy_options") or []
         wish = tracker.get_slot("wish")
         wish_label = s.kb.remedy_label(wish) if wish in s.kb.remedies.kinds else None
@@ -235,6 +353,46 @@ class ValidateRemedyForm(FormValidationAction):
     def name(self) -> str:
         return "validate_remedy_form"
 
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
+        """A message right after a fact question is its answer, whatever the intent reads
+        (没有 is not a rejected remedy, 有 not the first option); a remedy named outright is
+        still a choice."""
+        key = pending_fact_question(tracker) if tracker.get_slot("complaint_id") else None
+        if key is None:
+            named = None
+            if tracker.get_slot("requested_slot") == "remedy" and not _answered_already(tracker):
+                named = option_named(tracker.get_slot("remedy_options") or [], latest_text(tracker))
+            if named is not None:  # the label typed out reads better than any intent
+                return [SlotSet("remedy", named["kind"])]
+            return await super().run(dispatcher, tracker, domain)
+        law = await load_law_facts(tracker)
+        if law is None:
+            return await super().run(dispatcher, tracker, domain)
+        s = svc()
+        complaint_id = tracker.get_slot("complaint_id")
+        text = latest_text(tracker)
+        answer = law_facts.read_answer(key, text, law.food)
+        if not answer.settles:
+            intent = latest_intent(tracker)
+            chosen = REMEDY_INTENTS.get(intent or "")
+            if chosen and option_for(tracker.get_slot("remedy_options") or [], chosen):
+                law.settled.append(key)  # the customer chose a remedy: the question is dropped
+                await s.complaints.add_facts(complaint_id, text, law.as_record(law.stated()))
+                return await super().run(dispatcher, tracker, domain)
+            if intent in OWN_QUESTIONS:
+                return await super().run(dispatcher, tracker, domain)  # answered by its rule first
+        law.answers.update(answer.facts)
+        gave_up = not answer.settles and law.asked.get(key, 0) >= law_facts.MAX_ASKS
+        if answer.settles or gave_up:
+            law.settled.append(key)
+        stated = law.stated(text)
+        decision = await assess_with_facts(tracker, stated)
+        law.missing = list(decision.missing_facts)
+        await s.complaints.add_facts(complaint_id, text, law.as_record(stated))
+        if answer.settles or gave_up:
+            dispatcher.utter_message(text=texts.fact_noted(answer.status == "unknown" or gave_up))
+        return [SlotSet("remedy", None), *offer_events(decision)]
+
     async def validate_remedy(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> dict[str, Any]:
@@ -244,6 +402,9 @@ class ValidateRemedyForm(FormValidationAction):
             return {"remedy": kinds[0]}
         if value in kinds:
             return {"remedy": value}
+        chosen = option_for(options, value)
+        if chosen is not None:  # compensation, offered inside a package
+            return {"remedy": chosen["kind"]}
         if value == "rejected":
             rejections = int(tracker.get_slot("remedy_rejections") or 0) + 1
             if rejections >= svc().kb.service.bot.max_failures_before_handoff:
@@ -258,7 +419,7 @@ class ValidateRemedyForm(FormValidationAction):
 async def confirm_remedy(dispatcher: CollectingDispatcher, tracker: Tracker, kind: str | None) -> bool:
     """Record the chosen remedy and tell the customer what happens next; False if not offered."""
     s = svc()
-    option = next((o for o in tracker.get_slot("remedy_options") or [] if o["kind"] == kind), None)
+    option = option_for(tracker.get_slot("remedy_options") or [], kind)
     if option is None:
         return False
     complaint_id = tracker.get_slot("complaint_id")
@@ -288,8 +449,9 @@ class ActionChangeRemedy(Action):
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
         wanted = REMEDY_INTENTS.get(latest_intent(tracker) or "") or tracker.get_slot("wish")
-        if await confirm_remedy(dispatcher, tracker, wanted):
-            return [SlotSet("remedy", wanted)]
+        option = option_for(tracker.get_slot("remedy_options") or [], wanted)
+        if option is not None and await confirm_remedy(dispatcher, tracker, option["kind"]):
+            return [SlotSet("remedy", option["kind"])]
         kb = svc().kb
         label = kb.remedy_label(wanted) if wanted in kb.remedies.kinds else "调整方案"
         dispatcher.utter_message(text=texts.remedy_unavailable(label, tracker.get_slot("remedy_options") or []))

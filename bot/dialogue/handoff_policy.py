@@ -16,7 +16,7 @@ from rasa.engine.storage.resource import Resource
 from rasa.engine.storage.storage import ModelStorage
 from rasa.shared.core.constants import ACTION_LISTEN_NAME
 from rasa.shared.core.domain import Domain
-from rasa.shared.core.events import UserUttered
+from rasa.shared.core.events import BotUttered, UserUttered
 from rasa.shared.core.generator import TrackerWithCachedStates
 from rasa.shared.core.trackers import DialogueStateTracker
 
@@ -24,11 +24,20 @@ FALLBACK_INTENT = "nlu_fallback"
 
 
 def failures_in_a_row(tracker: DialogueStateTracker) -> int:
-    """How many of the latest user messages in a row the bot could not understand."""
+    """How many of the latest user messages in a row the bot could not understand. A reply to
+    one of the bot's fact questions (记不清了, 标签印错了) is read by the remedy form whatever
+    the intent model made of it, so it is no failure and ends the run."""
+    from bot.dialogue.texts import fact_question_key
+
     count = 0
-    for event in reversed(tracker.events):
+    events = list(tracker.events)
+    for index in range(len(events) - 1, -1, -1):
+        event = events[index]
         if isinstance(event, UserUttered):
             if event.intent_name != FALLBACK_INTENT:
+                break
+            asked = next((e for e in reversed(events[:index]) if isinstance(e, (BotUttered, UserUttered))), None)
+            if isinstance(asked, BotUttered) and fact_question_key(asked.text):
                 break
             count += 1
     return count

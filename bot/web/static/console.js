@@ -26,6 +26,12 @@
     product: "商品", order_id: "订单号", incident_date: "发生日期", amount: "涉及金额",
     wish: "客户诉求", phone: "联系电话", secondary_type: "次要类型"
   };
+  // the facts the law needs, as the customer stated them (bot/law_facts.py)
+  var LAW_FACT_LABELS = {
+    loss_amount: "客户所述损失", injured: "有人受伤或不适", property_damaged: "其他财物受损",
+    food_standard_breach: "食品本身有问题", label_only: "仅包装或标签问题", counterfeit: "反映为假冒商品",
+    refurbished_as_new: "反映为翻新冒充新品", damaged_in_transit: "运输途中损坏", defect: "商品有质量问题"
+  };
   var ROLE = { agent: "客服专员", supervisor: "主管", trainer: "训练师", admin: "管理员" };
   var AUDIT_ACTION = {
     claim: "接待", release: "放回队列", transfer: "转给同事", reply: "回复客户", note: "添加备注",
@@ -824,8 +830,16 @@
         if (key === "amount" && v) v = money(v);
         kv(fdl, FACT_LABELS[key], v);
       });
+      var law = facts.law_facts || {};
+      Object.keys(LAW_FACT_LABELS).forEach(function (key) {
+        var v = law[key];
+        if (v === true) v = "是"; else if (v === false) v = "否";
+        else if (key === "loss_amount" && v !== undefined && v !== null) v = money(v);
+        kv(fdl, LAW_FACT_LABELS[key], v);
+      });
       Object.keys(facts).forEach(function (key) {
         if (FACT_LABELS[key] || key === "statements" || key === "signals" || key === "options") return;
+        if (key === "law_facts" || key === "law_answers" || key === "law_questions") return;
         var v = facts[key];
         if (v === null || v === undefined || v === "") return;
         kv(fdl, key, typeof v === "object" ? JSON.stringify(v) : v);
