@@ -330,23 +330,34 @@ class ActionAskRemedy(Action):
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
         s = svc()
         law = await load_law_facts(tracker)
-        key = law.next_question() if law else None
-        if law and key:
-            law.asked[key] = law.asked.get(key, 0) + 1
-            await s.complaints.add_facts(tracker.get_slot("complaint_id"), None, law.as_record(law.stated()))
-            dispatcher.utter_message(
-                text=texts.fact_question(key, law.asked[key]),
-                buttons=[{"title": title, "payload": title} for title in texts.FACT_BUTTONS[key]],
-            )
-            return []
-        options = tracker.get_slot("remedy_options") or []
+        decision: RemedyDecision | None = None
+        if law is not None:
+            stated = law.stated()
+            if law_facts.to_json(stated) != (law.record.get("law_facts") or {}):
+                # the customer said more since the last assessment (a vent, another detail)
+                decision = await assess_with_facts(tracker, stated)
+                law.missing = list(decision.missing_facts)
+                await s.complaints.add_facts(tracker.get_slot("complaint_id"), None, law.as_record(stated))
+            key = law.next_question()
+            if key:
+                law.asked[key] = law.asked.get(key, 0) + 1
+                await s.complaints.add_facts(tracker.get_slot("complaint_id"), None, law.as_record(stated))
+                dispatcher.utter_message(
+                    text=texts.fact_question(key, law.asked[key]),
+                    buttons=[{"title": title, "payload": title} for title in texts.FACT_BUTTONS[key]],
+                )
+                return offer_events(decision) if decision else []
+        if decision is not None:
+            options, wish_allowed = [o.as_dict() for o in decision.options], decision.wish_allowed
+        else:
+            options, wish_allowed = tracker.get_slot("remedy_options") or [], tracker.get_slot("wish_allowed")
         wish = tracker.get_slot("wish")
         wish_label = s.kb.remedy_label(wish) if wish in s.kb.remedies.kinds else None
         dispatcher.utter_message(
-            text=texts.remedy_menu(options, wish_label, bool(tracker.get_slot("wish_allowed"))),
+            text=texts.remedy_menu(options, wish_label, bool(wish_allowed)),
             buttons=_option_buttons(options),
         )
-        return []
+        return offer_events(decision) if decision else []
 
 
 class ValidateRemedyForm(FormValidationAction):
@@ -364,7 +375,8 @@ class ValidateRemedyForm(FormValidationAction):
                 named = option_named(tracker.get_slot("remedy_options") or [], latest_text(tracker))
             if named is not None:  # the label typed out reads better than any intent
                 return [SlotSet("remedy", named["kind"])]
-            return await super().run(dispatcher, tracker, domain)
+            added = await self._added_facts(dispatcher, tracker)
+            return added if added is not None else await super().run(dispatcher, tracker, domain)
         law = await load_law_facts(tracker)
         if law is None:
             return await super().run(dispatcher, tracker, domain)
@@ -391,6 +403,24 @@ class ValidateRemedyForm(FormValidationAction):
         await s.complaints.add_facts(complaint_id, text, law.as_record(stated))
         if answer.settles or gave_up:
             dispatcher.utter_message(text=texts.fact_noted(answer.status == "unknown" or gave_up))
+        return [SlotSet("remedy", None), *offer_events(decision)]
+
+    async def _added_facts(self, dispatcher: CollectingDispatcher, tracker: Tracker) -> list[EventType] | None:
+        """A message at the menu that states a fact the law needs ("对了，修天花板花了两千块") adds
+        it: the options are made again and shown, rather than reading 修 as 'repair'."""
+        text = latest_text(tracker)
+        if _answered_already(tracker) or not text or text.startswith("/"):
+            return None
+        law = await load_law_facts(tracker)
+        if law is None:
+            return None
+        stated = law.stated(text)
+        if law_facts.to_json(stated) == (law.record.get("law_facts") or {}):
+            return None
+        decision = await assess_with_facts(tracker, stated)
+        law.missing = list(decision.missing_facts)
+        await svc().complaints.add_facts(tracker.get_slot("complaint_id"), text, law.as_record(stated))
+        dispatcher.utter_message(text=texts.fact_noted(False))
         return [SlotSet("remedy", None), *offer_events(decision)]
 
     async def validate_remedy(

@@ -112,6 +112,20 @@ def test_a_customer_who_does_not_know_the_loss_still_gets_the_options(customer: 
     assert complaint["approval"] == "pending" and complaint["compensation_amount"] is None
 
 
+def test_a_loss_remembered_at_the_menu_is_added_not_read_as_a_choice(customer: Chat) -> None:
+    customer.say("洗衣机漏水把楼下邻居家天花板都泡了")
+    customer.say("QT202611150005")
+    customer.say("记不清了")
+    bot = customer.say("对了，修天花板花了两千块")  # 修 is no request for a repair here
+    assert not bot.says("已为您确认")
+    assert bot.says("好的，记下了", "2000元")
+    assert bot.offers_remedies()
+    customer.click("换货并赔偿")
+    [complaint] = customer.complaints()
+    assert complaint["remedy"] == "exchange"
+    assert Decimal(str(complaint["compensation_amount"])) >= Decimal("2000")
+
+
 def test_no_extra_cost_is_taken_at_its_word_and_not_as_a_rejection(customer: Chat) -> None:
     customer.say("洗衣机漏水把楼下邻居家天花板都泡了")
     customer.say("QT202611150005")
