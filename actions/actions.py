@@ -454,7 +454,14 @@ async def confirm_remedy(dispatcher: CollectingDispatcher, tracker: Tracker, kin
         return False
     complaint_id = tracker.get_slot("complaint_id")
     if complaint_id:
-        await s.complaints.record_remedy(complaint_id, RemedyOption.from_dict(option))
+        chosen = RemedyOption.from_dict(option)
+        await s.complaints.record_remedy(complaint_id, chosen)
+        if chosen.needs_approval:
+            # A supervisor approves it from the console queue; the bot carries on meanwhile.
+            now = shop_now(s.kb.service.timezone)
+            queued = await s.complaints.request_approval(tracker.sender_id, channel_of(tracker), complaint_id, now)
+            if queued:
+                await s.live.queue_changed("new", queued, 2)
     dispatcher.utter_message(text=texts.remedy_confirmed(option, s.kb.policies.sla_minutes[2]))
     return True
 

@@ -388,6 +388,32 @@ class ComplaintService:
     ) -> HandoffTicket:
         return await asyncio.to_thread(self._record_handoff, sender_id, channel, complaint_id, reasons, now)
 
+    async def request_approval(self, sender_id: str, channel: str, complaint_id: str, now: datetime) -> str | None:
+        """Put a confirmed remedy whose compensation needs a supervisor's approval in the console
+        queue (level 2, reason above_cap), unless a person already has the conversation. The bot
+        keeps the conversation: nothing is paused. Returns the new queue entry's id."""
+        return await asyncio.to_thread(self._request_approval, sender_id, channel, complaint_id, now)
+
+    def _request_approval(self, sender_id: str, channel: str, complaint_id: str, now: datetime) -> str | None:
+        from bot.schedule import next_working_time, on_duty
+
+        with session_scope(self.url) as session:
+            conversation = self._conversation(session, sender_id, channel)
+            open_handoff = session.execute(
+                select(m.Handoff.id).where(m.Handoff.conversation_id == conversation.id,
+                                           m.Handoff.status.in_(("queued", "claimed"))).limit(1)
+            ).scalar_one_or_none()
+            if open_handoff is not None:
+                return None  # the person holding the case approves from it
+            callback_at = None if on_duty(self.kb.service, now) else next_working_time(self.kb.service, now)
+            sla = timedelta(minutes=self.kb.policies.sla_minutes[2])  # type: ignore[index]
+            handoff = m.Handoff(conversation_id=conversation.id, complaint_id=complaint_id, severity=2,
+                                reasons=["above_cap"], status="queued", callback=callback_at is not None,
+                                sla_due_at=_naive_utc(callback_at or now) + sla)
+            session.add(handoff)
+            session.flush()
+            return handoff.id
+
     def _record_handoff(
         self, sender_id: str, channel: str, complaint_id: str | None, reasons: list[str], now: datetime
     ) -> HandoffTicket:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+import uuid
 from collections.abc import Callable
 
 import jsonschema
@@ -12,7 +13,7 @@ from sqlalchemy import create_engine, text
 from bot.console.openapi import document
 from tests.conftest import Server
 from tests.console.conftest import ConsoleClient, Staff, handed_off_customer, history
-from tests.conversation.chat import banned_phrases
+from tests.conversation.chat import Chat, banned_phrases
 
 Login = Callable[[str], ConsoleClient]
 
@@ -275,6 +276,23 @@ def test_compensation_above_the_cap_is_approved_by_a_supervisor_and_the_customer
     assert "审批通过" in history(server, customer.sender)[-1]["text"]
     again = supervisor.post(f"/api/console/handoffs/{handoff_id}/approval", json={"decision": "reject"})
     assert again.status_code == 409
+
+
+def test_legal_damages_the_bot_confirmed_wait_in_the_queue_for_a_supervisor(
+    server: Server, staff: Staff, console: Login
+) -> None:
+    customer = Chat(server, sender=f"cust-{uuid.uuid4().hex[:12]}")
+    customer.say("我买的手机是假货，跟正品完全不一样")
+    customer.say("QT202611150002")  # 4,599 yuan: refund plus three times the price
+    customer.click("退货退款并赔偿")
+    [queued] = customer.handoffs()
+    assert queued["status"] == "queued" and queued["severity"] == 2
+    supervisor = console(staff.supervisor)
+    case = supervisor.get(f"/api/console/handoffs/{queued['id']}").json()
+    assert case["complaint"]["approval"] == "pending"
+    approved = supervisor.post(f"/api/console/handoffs/{queued['id']}/approval", json={"decision": "approve"})
+    assert approved.status_code == 200 and "审批通过" in approved.json()["told_customer"]
+    assert "审批通过" in history(server, customer.sender)[-1]["text"]
 
 
 def test_closing_records_the_resolution_and_thanks_the_customer(server: Server, staff: Staff, console: Login) -> None:

@@ -43,6 +43,11 @@ def test_food_that_made_the_customer_ill_gets_refund_and_damages_as_one_package(
     assert Decimal(str(complaint["compensation_amount"])) >= Decimal("3680") + Decimal("1200")
     assert complaint["severity"] >= 2
     assert law_facts(customer) == {"food_standard_breach": True, "injured": True, "loss_amount": "1200"}
+    # the approval waits in the console queue for a supervisor; the bot keeps the conversation
+    [queued] = customer.handoffs()
+    assert queued["status"] == "queued" and read_json_column(queued["reasons"]) == ["above_cap"]
+    assert queued["severity"] == 2
+    assert customer.say("明天下午三点可以").says("明天")  # the follow-up is still booked by the bot
 
 
 def test_a_counterfeit_is_refunded_with_three_times_the_price(customer: Chat) -> None:
