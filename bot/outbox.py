@@ -13,6 +13,10 @@ from bot.storage import models as m
 from bot.storage.db import session_scope
 
 PER_SENDER_LIMIT = 50  # a customer away for weeks gets the newest 50, not an endless scroll
+# A message may carry a stable id under this key (a follow-up's words: "followup:<id>:<n>"). A
+# retry that puts it again (the process died between putting it and recording the delivery)
+# stores nothing new, so the customer reads it once. The key never reaches the customer.
+ONCE_KEY = "once"
 
 
 class Outbox:
@@ -29,6 +33,10 @@ class Outbox:
 
     def _put(self, sender_id: str, channel: str, messages: list[dict[str, Any]]) -> None:
         with session_scope(self.url) as db:
+            if any(ONCE_KEY in msg for msg in messages):
+                stored = db.execute(select(m.OutboxMessage.payload).where(m.OutboxMessage.sender_id == sender_id))
+                seen = {payload.get(ONCE_KEY) for payload in stored.scalars() if isinstance(payload, dict)}
+                messages = [msg for msg in messages if msg.get(ONCE_KEY) is None or msg[ONCE_KEY] not in seen]
             db.add_all(m.OutboxMessage(sender_id=sender_id, channel=channel, payload=msg) for msg in messages)
 
     def _take(self, sender_id: str) -> list[dict[str, Any]]:
@@ -49,4 +57,8 @@ class Outbox:
             payloads = db.execute(
                 select(m.OutboxMessage.payload).where(m.OutboxMessage.claim_token == token).order_by(m.OutboxMessage.id)
             ).scalars().all()
-        return list(payloads)[-PER_SENDER_LIMIT:]
+        return [_without_key(p) for p in payloads][-PER_SENDER_LIMIT:]
+
+
+def _without_key(payload: dict[str, Any]) -> dict[str, Any]:
+    return {k: v for k, v in payload.items() if k != ONCE_KEY} if isinstance(payload, dict) else payload

@@ -32,6 +32,7 @@ from bot.dialogue.inject import append_message, run_action, update_tracker
 from bot.followups.sla import Breach, SlaWatch
 from bot.followups.store import FollowUpStore, Job
 from bot.knowledge import KnowledgeBase
+from bot.outbox import ONCE_KEY
 from bot.schedule import local
 from bot.sms import LocalSmsOutbox
 from bot.timeparse import _hm, in_quiet_hours
@@ -154,6 +155,8 @@ class FollowUpScheduler:
             return [{"recipient_id": job.sender_id, "text": text}]
         messages = await run_action(agent, job.sender_id, FOLLOWUP_ACTION,
                                     [SlotSet("complaint_id", job.complaint_id), SlotSet("followup_id", job.id)])
+        # Stable ids, saved with the words: a retry after a crash puts nothing twice in the outbox.
+        messages = [{**message, ONCE_KEY: f"followup:{job.id}:{n}"} for n, message in enumerate(messages)]
         await asyncio.to_thread(self.parts.store.save_messages, job.id, messages)
         return messages
 
