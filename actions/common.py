@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from typing import Any
 
 from rasa_sdk import Tracker
 
+from bot.nlu.numbers import as_decimal
 from bot.services import Services, services
 
 
@@ -42,10 +43,7 @@ def entity(tracker: Tracker, name: str) -> str | None:
 
 
 def as_amount(value: Any) -> Decimal | None:
-    try:
-        return Decimal(str(value)) if value not in (None, "") else None
-    except InvalidOperation:
-        return None
+    return as_decimal(value)
 
 
 def real_order_id(value: Any) -> str | None:

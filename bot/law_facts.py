@@ -18,10 +18,10 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 
 from bot.nlu.entities import find_amounts
-from bot.nlu.numbers import NUMERAL, parse_number, plain
+from bot.nlu.numbers import NUMERAL, as_decimal, parse_number, plain
 
 # The questions, in the order they are asked, and the facts each settles. A question is asked
 # only while the remedy decision names one of its facts as missing, at most twice.
@@ -93,13 +93,6 @@ _PUNCT = re.compile(r"[\s，。！？、,.!?;；：:…~～]+")
 
 def _clean(text: str) -> str:
     return _PUNCT.sub(" ", text or "").strip()
-
-
-def _decimal(value: object) -> Decimal | None:
-    try:
-        return Decimal(str(value)) if value not in (None, "") else None
-    except InvalidOperation:
-        return None
 
 
 def _loss_in_statement(text: str) -> Decimal | None:
@@ -247,7 +240,7 @@ def from_json(data: dict | None) -> dict[str, object]:
     out: dict[str, object] = {}
     for key, value in (data or {}).items():
         if key in MONEY_FACTS:
-            amount = _decimal(value)
+            amount = as_decimal(value)
             if amount is not None:
                 out[key] = amount
         elif key in BOOL_FACTS and value is not None:

@@ -75,6 +75,14 @@ def parse_int(token: str) -> int | None:
     return int(number.value)
 
 
+def as_decimal(value: object) -> Decimal | None:
+    """A stored amount (slot, JSON fact) → Decimal; None when empty or not a number."""
+    try:
+        return Decimal(str(value)) if value not in (None, "") else None
+    except InvalidOperation:
+        return None
+
+
 def plain(value: Decimal) -> str:
     """Decimal → '200', '3.5', '0.05' (no exponent, no trailing zeros, cents at most)."""
     return format(value.quantize(Decimal("0.01")).normalize(), "f")
