@@ -1,4 +1,4 @@
-"""`qingting`: serve, train, analyze, chat, seed."""
+"""`qingting`: serve, train, analyze, chat, seed, backup, restore."""
 
 from __future__ import annotations
 
@@ -202,6 +202,31 @@ def cmd_create_user(args: argparse.Namespace) -> None:
     print(f"created {user.role} {user.username}")
 
 
+def cmd_backup(args: argparse.Namespace) -> None:
+    from bot.backup import BackupError, backup
+
+    try:
+        done = backup(load_settings(), Path(args.archive), with_key=not args.without_key)
+    except BackupError as exc:
+        print(f"no backup: {exc}", file=sys.stderr)
+        raise SystemExit(2) from None
+    key = "with the data key" if done.with_key else "without the data key (keep QINGTING_SECRET_KEY safe yourself)"
+    print(f"backed up to {done.archive}: database {done.database_bytes} bytes, {done.uploads} photos, {key}")
+
+
+def cmd_restore(args: argparse.Namespace) -> None:
+    from bot.backup import BackupError, restore
+
+    settings = load_settings()
+    try:
+        manifest = restore(settings, Path(args.archive), force=args.force)
+    except BackupError as exc:
+        print(f"not restored: {exc}", file=sys.stderr)
+        raise SystemExit(2) from None
+    print(f"restored the backup of {manifest['created_at']} into {settings.var_dir} "
+          f"({manifest['uploads']} photos); start the server as usual")
+
+
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(prog="qingting", description="倾听 complaint assistant")
     sub = parser.add_subparsers(dest="command", required=True)
@@ -236,6 +261,14 @@ def main(argv: list[str] | None = None) -> None:
     create_user.add_argument("--role", default="admin", choices=["agent", "supervisor", "trainer", "admin"])
     create_user.add_argument("--name", default=None, help="display name shown to customers and colleagues")
     create_user.set_defaults(func=cmd_create_user)
+    backup = sub.add_parser("backup", help="snapshot the embedded SQLite database, photos and data key (server may run)")
+    backup.add_argument("archive", help="the .tar.gz file to write")
+    backup.add_argument("--without-key", action="store_true", help="leave the data key out of the archive")
+    backup.set_defaults(func=cmd_backup)
+    restore = sub.add_parser("restore", help="restore a backup into the var directory (server stopped)")
+    restore.add_argument("archive")
+    restore.add_argument("--force", action="store_true", help="replace an existing database")
+    restore.set_defaults(func=cmd_restore)
     from bot.training.commands import add_parsers as add_training_parsers
 
     add_training_parsers(sub)  # lint, test, export (docs/TRAINING.md)

@@ -10,7 +10,7 @@ from typing import Any
 from rasa.core.agent import Agent
 from rasa.core.channels.channel import CollectingOutputChannel
 from rasa.core.policies.policy import PolicyPrediction
-from rasa.shared.core.events import BotUttered, Event
+from rasa.shared.core.events import BotUttered, Event, SlotSet, UserUttered
 
 
 async def append_message(agent: Agent, sender_id: str, text: str, metadata: dict[str, Any],
@@ -47,3 +47,21 @@ async def run_action(agent: Agent, sender_id: str, action_name: str, events: lis
             await processor._run_prediction_loop(collector, tracker)
         await processor.save_tracker(tracker)
     return collector.messages
+
+
+async def said_after_slot(agent: Agent, sender_id: str, slot: str, value: str) -> list[dict[str, Any]] | None:
+    """What the bot said after `slot` was set to `value` and before the customer spoke again, or
+    None when it never was: a retry after a crash reuses those words instead of saying them twice."""
+    tracker = await agent.tracker_store.retrieve(sender_id)
+    if tracker is None:
+        return None
+    said: list[dict[str, Any]] | None = None
+    for event in tracker.events:
+        if isinstance(event, SlotSet) and event.key == slot and event.value == value:
+            said = []
+        elif said is not None and isinstance(event, UserUttered):
+            break
+        elif said is not None and isinstance(event, BotUttered):
+            message = {k: v for k, v in event.message().items() if v is not None and k != "timestamp"}
+            said.append({"recipient_id": sender_id, **message})
+    return said

@@ -28,7 +28,7 @@ from rasa.shared.core.events import ActiveLoop, SlotSet
 from bot.console.live import LiveEvents
 from bot.delivery import Delivery
 from bot.dialogue import texts
-from bot.dialogue.inject import append_message, run_action, update_tracker
+from bot.dialogue.inject import append_message, run_action, said_after_slot, update_tracker
 from bot.followups.sla import Breach, SlaWatch
 from bot.followups.store import FollowUpStore, Job
 from bot.knowledge import KnowledgeBase
@@ -153,8 +153,12 @@ class FollowUpScheduler:
             text = texts.followup_reminder(job.reference)
             await append_message(agent, job.sender_id, text, {"source": "followup"})
             return [{"recipient_id": job.sender_id, "text": text}]
-        messages = await run_action(agent, job.sender_id, FOLLOWUP_ACTION,
-                                    [SlotSet("complaint_id", job.complaint_id), SlotSet("followup_id", job.id)])
+        # A process killed after the tracker got the words but before the row did: the retry takes
+        # them from the tracker, so the conversation asks once.
+        messages = await said_after_slot(agent, job.sender_id, "followup_id", job.id)
+        if not messages:
+            messages = await run_action(agent, job.sender_id, FOLLOWUP_ACTION,
+                                        [SlotSet("complaint_id", job.complaint_id), SlotSet("followup_id", job.id)])
         # Stable ids, saved with the words: a retry after a crash puts nothing twice in the outbox.
         messages = [{**message, ONCE_KEY: f"followup:{job.id}:{n}"} for n, message in enumerate(messages)]
         await asyncio.to_thread(self.parts.store.save_messages, job.id, messages)
