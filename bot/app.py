@@ -9,6 +9,7 @@ from aiohttp import web
 
 from bot import lifecycle, model_watch, ratelimit
 from bot.appkeys import AGENT, DELIVERY, GATEWAY, SERVICES, SETTINGS
+from bot.channels.identity import IDENTITY, CustomerIdentity
 from bot.channels.rest import RestChannel
 from bot.channels.socketio import SocketIOChannel, socket_server
 from bot.console import analytics_api, openapi, training_api
@@ -45,7 +46,7 @@ def channels(sio, outbox: Outbox, fanout: Fanout) -> list:  # type: ignore[no-un
     from bot.channels.wechat import WeChatChannel
     from bot.credentials import load_credentials
 
-    found = [RestChannel(outbox), SocketIOChannel(outbox, sio, fanout), ChatApi()]
+    found = [RestChannel(outbox, load_credentials("rest")), SocketIOChannel(outbox, sio, fanout), ChatApi()]
     wechat = load_credentials("wechat")
     if wechat:
         found.append(WeChatChannel(wechat))
@@ -136,6 +137,7 @@ def create_app(settings: Settings, agent=None) -> web.Application:  # type: igno
     app = web.Application(client_max_size=6 * 1024 * 1024)
     app[SETTINGS] = settings
     app[SERVICES] = services()
+    app[IDENTITY] = CustomerIdentity(settings.secret_key(), secure_cookie=settings.secure_cookies)
     seed_demo_orders(settings.database_url, app[SERVICES].kb)
     app[AGENT] = agent or load_agent(settings)
     app[DELIVERY] = Delivery()

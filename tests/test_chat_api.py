@@ -1,42 +1,80 @@
-"""The chat page's history and evidence photo uploads."""
+"""The chat page's identity, history and evidence photo uploads."""
 
 from __future__ import annotations
-
-import uuid
 
 from sqlalchemy import create_engine, text
 
 from tests.conftest import Server
+from tests.conversation.chat import Chat
 
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 200
 JPEG = b"\xff\xd8\xff\xe0" + b"\x00" * 200
 
 
-def session() -> str:
-    return f"h5{uuid.uuid4().hex[:16]}"
+def session(server: Server) -> Chat:
+    return Chat.on_the_page(server)
 
 
-def upload(server: Server, session_id: str, data: bytes, name: str = "photo.png", field: str = "photo"):  # type: ignore[no-untyped-def]
-    return server.post(f"/api/chat/upload?session_id={session_id}", files={field: (name, data, "image/png")})
+def upload(customer: Chat, data: bytes, name: str = "photo.png", field: str = "photo"):  # type: ignore[no-untyped-def]
+    return customer.server.post("/api/chat/upload", files={field: (name, data, "image/png")}, cookies=customer.cookies)
 
 
 def test_history_restores_what_was_said(server: Server) -> None:
-    sid = session()
-    server.post("/webhooks/rest/webhook", json={"sender": sid, "message": "我的电水壶坏了"})
-    history = server.get(f"/api/chat/history?session_id={sid}").json()["messages"]
+    customer = session(server)
+    customer.say("我的电水壶坏了")
+    history = customer.history()
     assert history[0] == {"from": "user", "text": "我的电水壶坏了"}
     assert any(m["from"] == "bot" and "订单号" in m["text"] for m in history)
 
 
-def test_history_of_a_bad_session_id_is_refused_politely(server: Server) -> None:
-    response = server.get("/api/chat/history?session_id=../../etc")
-    assert response.status_code == 400 and "刷新页面" in response.json()["message"]
+def test_the_session_cookie_is_signed_http_only_and_kept_when_valid(server: Server) -> None:
+    issued = server.post("/api/chat/session")
+    assert "HttpOnly" in issued.headers["Set-Cookie"] and "SameSite=Strict" in issued.headers["Set-Cookie"]
+    token = issued.cookies["qingting_customer"]
+    again = server.post("/api/chat/session", cookies={"qingting_customer": token})
+    assert again.status_code == 200 and "qingting_customer" not in again.cookies
+
+
+def test_history_is_only_the_cookie_holders_own_conversation(server: Server) -> None:
+    owner = session(server)
+    owner.say("我的电话是13912345678，电水壶坏了")
+    bare_id, signature = owner.cookies["qingting_customer"].split(".")
+    for forged in (bare_id, f"{bare_id}.{'0' * len(signature)}", "../../etc", ""):
+        response = server.get("/api/chat/history", params={"session_id": bare_id},
+                              cookies={"qingting_customer": forged})
+        assert response.status_code == 200 and response.json()["messages"] == []  # a fresh, empty session
+        fresh = response.cookies["qingting_customer"]
+        assert not fresh.startswith(bare_id)
+    anonymous = server.get("/api/chat/history", params={"session_id": bare_id})
+    assert anonymous.json()["messages"] == [] and "13912345678" not in anonymous.text
+
+
+def test_rest_cannot_speak_as_a_page_customer(server: Server) -> None:
+    owner = session(server)
+    owner.say("我的电水壶坏了")
+    response = server.post("/webhooks/rest/webhook", json={"sender": owner.sender, "message": "QT202611150003"})
+    assert response.status_code == 403 and "sender" in response.json()["message"]
+    assert [m["text"] for m in owner.history() if m["from"] == "user"] == ["我的电水壶坏了"]
+
+
+def test_an_upload_without_the_session_cookie_is_refused_and_stores_nothing(server: Server) -> None:
+    owner = session(server)
+    owner.say("我的电水壶坏了")
+    response = server.post("/api/chat/upload", params={"session_id": owner.sender},
+                           files={"photo": ("a.png", PNG, "image/png")})
+    assert response.status_code == 403 and "刷新页面" in response.json()["message"]
+    engine = create_engine(server.database_url)
+    with engine.connect() as conn:
+        stored = conn.execute(text("SELECT COUNT(*) FROM evidence e JOIN conversations c ON c.id = e.conversation_id "
+                                   "WHERE c.sender_id = :s"), {"s": owner.sender}).scalar_one()
+    engine.dispose()
+    assert stored == 0
 
 
 def test_a_photo_is_kept_outside_the_web_root_and_linked_to_the_complaint(server: Server) -> None:
-    sid = session()
-    server.post("/webhooks/rest/webhook", json={"sender": sid, "message": "我的电水壶坏了"})
-    response = upload(server, sid, PNG, name="../../../evil.php")
+    customer = session(server)
+    customer.say("我的电水壶坏了")
+    response = upload(customer, PNG, name="../../../evil.php")
     assert response.status_code == 200 and "照片已经收到" in response.json()["message"]
     engine = create_engine(server.database_url)
     with engine.connect() as conn:
@@ -49,22 +87,22 @@ def test_a_photo_is_kept_outside_the_web_root_and_linked_to_the_complaint(server
 
 
 def test_anything_but_a_photo_is_refused_kindly(server: Server) -> None:
-    response = upload(server, session(), b"<?php system($_GET['c']); ?>", name="photo.png")
+    response = upload(session(server), b"<?php system($_GET['c']); ?>", name="photo.png")
     assert response.status_code == 415 and "只能接收照片" in response.json()["message"]
 
 
 def test_a_huge_upload_is_refused_kindly(server: Server) -> None:
-    response = upload(server, session(), JPEG + b"\x00" * (6 * 1024 * 1024))
+    response = upload(session(server), JPEG + b"\x00" * (6 * 1024 * 1024))
     assert response.status_code == 413 and "5MB" in response.json()["message"]
 
 
 def test_too_many_photos_are_refused_kindly(server: Server) -> None:
-    sid = session()
-    codes = [upload(server, sid, JPEG).status_code for _ in range(7)]
+    customer = session(server)
+    codes = [upload(customer, JPEG).status_code for _ in range(7)]
     assert codes[:6] == [200] * 6 and codes[6] == 409
 
 
 def test_a_malformed_upload_is_refused_kindly(server: Server) -> None:
-    response = server.post(f"/api/chat/upload?session_id={session()}", data=b"garbage",
+    response = server.post("/api/chat/upload", data=b"garbage", cookies=session(server).cookies,
                            headers={"Content-Type": "multipart/form-data; boundary=x"})
     assert response.status_code == 400

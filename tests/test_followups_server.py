@@ -12,7 +12,6 @@ import os
 import shutil
 import signal
 import time
-import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -53,8 +52,8 @@ def sql(server: Server, statement: str, **params: object) -> list[dict]:
     return rows
 
 
-def history_texts(server: Server, sender: str) -> list[str]:
-    return [m["text"] for m in server.get("/api/chat/history", params={"session_id": sender}).json()["messages"]]
+def history_texts(customer: Chat) -> list[str]:
+    return [m["text"] for m in customer.history()]
 
 
 def wait_for(condition, seconds: float = 60) -> None:  # type: ignore[no-untyped-def]
@@ -68,7 +67,7 @@ def wait_for(condition, seconds: float = 60) -> None:  # type: ignore[no-untyped
 
 def booked_customer(server: Server) -> Chat:
     """A customer whose kettle complaint has an exchange agreed and a follow-up booked."""
-    customer = Chat(server, sender=f"fu-{uuid.uuid4().hex[:10]}")
+    customer = Chat.on_the_page(server)
     customer.say("我的电水壶坏了，订单号QT202611150003")
     customer.click("换货")
     assert customer.say("明天下午三点").says("已为您预约")
@@ -81,7 +80,7 @@ def follow_up_comes_due(server: Server, customer: Chat) -> None:
     # "sent" is recorded after the words are in the outbox; the tracker has them a moment earlier,
     # and a customer message in that moment would be answered before the follow-up is delivered.
     wait_for(lambda: customer.follow_ups()[0]["status"] == "sent")
-    assert any(FOLLOWUP_OPENING in t for t in history_texts(server, customer.sender))
+    assert any(FOLLOWUP_OPENING in t for t in history_texts(customer))
 
 
 def test_a_due_follow_up_asks_and_a_solved_five_star_answer_closes_the_complaint(followup_server: Server) -> None:
@@ -129,7 +128,7 @@ def test_a_follow_up_while_a_person_has_the_conversation_waits(followup_server: 
     sql(followup_server, "UPDATE follow_ups SET due_at = :past WHERE id = :id", past="2026-01-01 00:00:00",
         id=follow_up["id"])
     wait_for(lambda: customer.follow_ups()[0]["status"] == "retry")
-    assert not any(FOLLOWUP_OPENING in t for t in history_texts(followup_server, customer.sender))
+    assert not any(FOLLOWUP_OPENING in t for t in history_texts(customer))
 
 
 def test_a_server_killed_while_follow_ups_are_due_sends_each_exactly_once_after_restart(
@@ -137,7 +136,8 @@ def test_a_server_killed_while_follow_ups_are_due_sends_each_exactly_once_after_
 ) -> None:
     env = server_env(tmp_path)
     server = start_server(tmp_path / "var", env)
-    senders = [f"restart-{i}-{uuid.uuid4().hex[:6]}" for i in range(8)]
+    customers = [Chat.on_the_page(server) for _ in range(8)]  # each reads its history with its cookie
+    senders = [customer.sender for customer in customers]
     try:
         for sender in senders:
             book(server.database_url, T0, sender=sender)
@@ -151,8 +151,9 @@ def test_a_server_killed_while_follow_ups_are_due_sends_each_exactly_once_after_
             return len(rows) == len(senders) and all(r["status"] == "sent" for r in rows)
 
         wait_for(all_sent, 90)
-        for sender in senders:
-            openings = [t for t in history_texts(server, sender) if FOLLOWUP_OPENING in t]
+        for customer in customers:
+            customer.server, sender = server, customer.sender  # the restarted server
+            openings = [t for t in history_texts(customer) if FOLLOWUP_OPENING in t]
             assert len(openings) == 1, (sender, openings)  # asked once in the conversation
             waiting = sql(server, "SELECT payload FROM outbox WHERE sender_id = :s", s=sender)
             sent = [json.loads(row["payload"]).get("text", "") for row in waiting]

@@ -149,7 +149,7 @@ def console_texts() -> list[tuple[str, str]]:
 def channel_texts() -> list[tuple[str, str]]:
     """What the channels themselves say (welcome, acknowledgements, kind refusals)."""
     from bot import app, evidence, gateway, ratelimit
-    from bot.channels import chat_api, socketio, wechat
+    from bot.channels import chat_api, rest, socketio, wechat
 
     return [
         ("wechat.WELCOME", wechat.WELCOME),
@@ -159,8 +159,10 @@ def channel_texts() -> list[tuple[str, str]]:
         ("wechat.FOLLOWUP_REMARK", wechat.FOLLOWUP_REMARK),
         ("socketio.FLOOD_NOTICE", socketio.FLOOD_NOTICE),
         ("gateway.SYSTEM_RECOVERING", gateway.SYSTEM_RECOVERING),
-        ("chat_api.BAD_SESSION", chat_api.BAD_SESSION),
+        ("chat_api.NO_SESSION", chat_api.NO_SESSION),
         ("chat_api.BAD_UPLOAD", chat_api.BAD_UPLOAD),
+        ("rest.NOT_AUTHORISED", rest.NOT_AUTHORISED),
+        ("rest.RESERVED_SENDER", rest.RESERVED_SENDER),
         ("evidence.ACCEPTED", evidence.ACCEPTED),
         ("evidence.REFUSED_TYPE", evidence.REFUSED_TYPE),
         ("evidence.REFUSED_SIZE", evidence.REFUSED_SIZE),

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Iterator
 
 import pytest
 
-from tests.conftest import Server
+from tests.conftest import Server, start_server, stop_server
+from tests.conversation.chat import Chat
 
 WEBHOOK = "/webhooks/rest/webhook"
 
@@ -62,3 +64,32 @@ def test_odd_message_values_are_answered(server: Server, message: object) -> Non
     response = server.post(WEBHOOK, json={"sender": f"odd-{uuid.uuid4().hex}", "message": message})
     assert response.status_code == 200
     assert response.json(), "every message gets an answer"
+
+
+# --- a deployment that exposes REST sets a shared secret in credentials.yml ----------------------
+SECRET = "a-long-random-shared-secret-for-tests"
+
+
+@pytest.fixture(scope="module")
+def guarded(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
+    folder = tmp_path_factory.mktemp("rest-secret")
+    credentials = folder / "credentials.yml"
+    credentials.write_text(f"rest:\n  shared_secret: \"{SECRET}\"\n", encoding="utf-8")
+    server = start_server(folder / "var", {"QINGTING_CREDENTIALS": str(credentials)})
+    yield server
+    stop_server(server)
+
+
+def test_with_a_shared_secret_only_callers_that_present_it_are_answered(guarded: Server) -> None:
+    body = {"sender": f"partner-{uuid.uuid4().hex[:8]}", "message": "你好"}
+    for headers in ({}, {"Authorization": "Bearer wrong"}, {"Authorization": SECRET[:-1]}):
+        refused = guarded.post(WEBHOOK, json=body, headers=headers)
+        assert refused.status_code == 401 and "凭证" in refused.json()["message"], headers
+    answered = guarded.post(WEBHOOK, json=body, headers={"Authorization": f"Bearer {SECRET}"})
+    assert answered.status_code == 200 and answered.json()[0]["recipient_id"] == body["sender"]
+
+
+def test_with_a_shared_secret_the_chat_page_still_speaks_as_its_own_cookie(guarded: Server) -> None:
+    customer = Chat.on_the_page(guarded)
+    reply = guarded.post(WEBHOOK, json={"sender": "someone-else", "message": "你好"}, cookies=customer.cookies)
+    assert reply.status_code == 200 and reply.json()[0]["recipient_id"] == customer.sender

@@ -1,7 +1,9 @@
-"""The customer chat page's API: its history and evidence photo uploads.
+"""The customer chat page's API: its identity, its history and evidence photo uploads.
 
-The session id (an unguessable value the page keeps) is what identifies the conversation,
-exactly as on the socket.io channel.
+The page never names its conversation: `POST /api/chat/session` gives it a server-issued
+session in a signed HttpOnly cookie (bot/channels/identity.py), and history and uploads
+read the conversation that cookie proves. Without a valid cookie, history is a fresh,
+empty session and an upload is refused.
 """
 
 from __future__ import annotations
@@ -14,12 +16,12 @@ from rasa.shared.core.events import BotUttered, UserUttered
 
 from bot.appkeys import AGENT, SERVICES
 from bot.channels.base import Channel, json_error
-from bot.channels.socketio import SESSION_ID
+from bot.channels.identity import IDENTITY
 from bot.evidence import MAX_BYTES, REFUSED_SIZE, store_upload
 from bot.ratelimit import RATE_LIMITER, SLOW_DOWN, too_many
 
 HISTORY_LIMIT = 200
-BAD_SESSION = "会话编号有误，刷新页面就可以重新开始，我们一直在。"
+NO_SESSION = "会话已过期，刷新页面就可以继续，我们一直在。"
 BAD_UPLOAD = "照片没有传成功，麻烦您再选一次。"
 
 
@@ -27,13 +29,26 @@ class ChatApi(Channel):
     name = "h5"
 
     def add_routes(self, app: web.Application) -> None:
+        app.router.add_post("/api/chat/session", self.session)
         app.router.add_get("/api/chat/history", self.history)
         app.router.add_post("/api/chat/upload", self.upload)
 
+    async def session(self, request: web.Request) -> web.Response:
+        """The page's identity: kept when its cookie is valid, otherwise a fresh one."""
+        identity = request.app[IDENTITY]
+        if identity.from_request(request):
+            return web.json_response({"ok": True})
+        response = web.json_response({"ok": True})
+        identity.set_cookie(response, identity.new_session_id())
+        return response
+
     async def history(self, request: web.Request) -> web.Response:
-        session_id = request.query.get("session_id", "")
-        if not SESSION_ID.match(session_id):
-            return json_error(400, "bad_session", BAD_SESSION)
+        identity = request.app[IDENTITY]
+        session_id = identity.from_request(request)
+        if session_id is None:  # unknown or forged: a fresh session, never someone else's
+            response = web.json_response({"messages": []})
+            identity.set_cookie(response, identity.new_session_id())
+            return response
         limiter = request.app[RATE_LIMITER]
         decision = await limiter.hit("ip", limiter.client_ip(request))
         if not decision.allowed:
@@ -49,12 +64,12 @@ class ChatApi(Channel):
                     messages.append({"from": "agent", "text": event.text, "agent": meta.get("agent")})
                 else:
                     messages.append({"from": "bot", "text": event.text})
-        return web.json_response({"session_id": session_id, "messages": messages[-HISTORY_LIMIT:]})
+        return web.json_response({"messages": messages[-HISTORY_LIMIT:]})
 
     async def upload(self, request: web.Request) -> web.Response:
-        session_id = request.query.get("session_id", "")
-        if not SESSION_ID.match(session_id):
-            return json_error(400, "bad_session", BAD_SESSION)
+        session_id = request.app[IDENTITY].from_request(request)
+        if session_id is None:
+            return json_error(403, "no_session", NO_SESSION)
         if request.content_length and request.content_length > MAX_BYTES + 64 * 1024:
             return json_error(413, "too_large", REFUSED_SIZE)
         limiter = request.app[RATE_LIMITER]

@@ -1,9 +1,12 @@
 """socket.io speaking the rasa-webchat protocol (the widget and our H5 page).
 
-session_request {session_id?} → session_confirm <id>; user_uttered {message, session_id} →
-bot_uttered {text, quick_replies?}. A reconnect that sends the same session id joins the
-same room and continues the same conversation (enter_room is awaited: Rasa's own channel
-forgets to with python-socketio 5, so its replies never reach a persisted session).
+session_request {session_id?} → session_confirm <token>; user_uttered {message} →
+bot_uttered {text, quick_replies?}. The server issues every session (bot/channels/identity.py):
+session_confirm carries a signed token, and a reconnect that presents it (the widget keeps
+it) or the chat page's HttpOnly cookie joins the same room and continues the same
+conversation; any other session_id gets a fresh session. The session_id a user_uttered
+names is ignored: the connection's proven session is used (enter_room is awaited: Rasa's own
+channel forgets to with python-socketio 5, so its replies never reach a persisted session).
 
 Messages the customer did not just ask for (an agent's reply, a follow-up) are written to the
 durable outbox first, then a fan-out notice tells whichever process holds the customer's
@@ -13,9 +16,7 @@ connection to take and push them; with nobody connected they wait for the next v
 from __future__ import annotations
 
 import logging
-import re
 import time
-import uuid
 from collections import defaultdict, deque
 from typing import Any
 
@@ -24,13 +25,13 @@ from aiohttp import web
 
 from bot.appkeys import GATEWAY
 from bot.channels.base import Channel
+from bot.channels.identity import IDENTITY
 from bot.fanout import Fanout
 from bot.outbox import Outbox
 from bot.ratelimit import RATE_LIMITER, SLOW_DOWN
 
 log = logging.getLogger(__name__)
 
-SESSION_ID = re.compile(r"^[A-Za-z0-9_-]{8,64}$")
 FLOOD_LIMIT = 8  # messages …
 FLOOD_WINDOW = 10.0  # … per this many seconds per connection
 FLOOD_NOTICE = "您发得有点快，我正在认真看前面的消息，请稍等几秒再继续～"
@@ -81,6 +82,7 @@ class SocketIOChannel(Channel):
         self.app: web.Application | None = None
         self._recent: dict[str, deque[float]] = defaultdict(deque)
         self._client_ip: dict[str, str] = {}  # per connection, for the per-IP rate limit
+        self._cookie_session: dict[str, str] = {}  # per connection: the chat page's proven session
         self.sio.on("connect", self.on_connect)
         self.sio.on("session_request", self.on_session_request)
         self.sio.on("user_uttered", self.on_user_uttered)
@@ -95,18 +97,27 @@ class SocketIOChannel(Channel):
         request = environ.get("aiohttp.request")
         if request is not None and self.app is not None:
             self._client_ip[sid] = self.app[RATE_LIMITER].client_ip(request)
+            from_cookie = self.app[IDENTITY].from_request(request)
+            if from_cookie:
+                self._cookie_session[sid] = from_cookie
         return True
 
     async def on_disconnect(self, sid: str) -> None:
         self._recent.pop(sid, None)
         self._client_ip.pop(sid, None)
+        self._cookie_session.pop(sid, None)
 
     async def on_session_request(self, sid: str, data: Any = None) -> None:
+        assert self.app is not None
+        identity = self.app[IDENTITY]
         wanted = data.get("session_id") if isinstance(data, dict) else None
-        session_id = wanted if isinstance(wanted, str) and SESSION_ID.match(wanted) else uuid.uuid4().hex
+        from_cookie = self._cookie_session.get(sid)
+        session_id = identity.session_of(wanted) or from_cookie or identity.new_session_id()
         await self.sio.save_session(sid, {"session_id": session_id})
         await self.sio.enter_room(sid, session_id)
-        await self.sio.emit("session_confirm", session_id, room=sid, ignore_queue=True)
+        # The chat page's credential stays in its HttpOnly cookie: it is confirmed by the bare id.
+        confirm = session_id if session_id == from_cookie else identity.token_for(session_id)
+        await self.sio.emit("session_confirm", confirm, room=sid, ignore_queue=True)
         waiting = await self.outbox.take(session_id)
         if isinstance(data, dict) and data.get("skip_outbox"):
             return  # our H5 page restores the whole history from the tracker instead

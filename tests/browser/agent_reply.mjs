@@ -58,9 +58,9 @@ async function widget(agent) {
   const senderId = await page.evaluate(() => {
     const raw = localStorage.getItem("chat_session") || sessionStorage.getItem("chat_session");
     return raw && JSON.parse(raw).session_id;
-  });
+  });  // the token session_confirm gave it: "<session id>.<signature>"
   if (!senderId) throw new Error("widget session id not found");
-  await agent.takeAndSay(senderId, "您好，我是李专员，您的问题我马上处理。");
+  await agent.takeAndSay(senderId.split(".")[0], "您好，我是李专员，您的问题我马上处理。");
   await textIn(page, ".rw-response", "我马上处理");
   await page.screenshot({ path: `${shots}/widget-agent-reply.png` });
 }
@@ -73,7 +73,11 @@ async function h5(agent) {
   await page.fill("#text", "我要找你们经理");
   await page.press("#text", "Enter");
   await textIn(page, ".msg.bot", "资深同事");
-  const senderId = await page.evaluate(() => localStorage.getItem("qingting.sender"));
+  // The page holds no id of its own: its session is the server-issued HttpOnly cookie.
+  const cookie = (await context.cookies(server)).find((c) => c.name === "qingting_customer");
+  if (!cookie) throw new Error("no customer cookie");
+  if (await page.evaluate(() => document.cookie.includes("qingting_customer"))) throw new Error("cookie readable by scripts");
+  const senderId = cookie.value.split(".")[0];
   const id = await agent.takeAndSay(senderId, "您好，您反映的问题由我负责跟进。");
   await textIn(page, ".msg.bot", "由我负责跟进");
   await page.screenshot({ path: `${shots}/h5-agent-reply.png` });

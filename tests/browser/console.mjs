@@ -8,7 +8,10 @@ const browser = await launch();
 const problems = [];  // CSP refusals and script errors in the page
 const { steps, note } = journal();
 const stamp = Date.now().toString(36);
-const sender = `console-${stamp}-${Math.random().toString(36).slice(2, 8)}`;
+// The customer is a chat-page customer: the server issues its session in a signed cookie.
+const issued = await fetch(`${server}/api/chat/session`, { method: "POST" });
+const customerCookie = issued.headers.get("set-cookie").split(";")[0];
+const sender = customerCookie.split("=")[1].split(".")[0];
 const REPLY = `非常抱歉给您添麻烦了，我是李主管，马上为您安排换新，编号${stamp}。`;
 const XSS_IMG = `<img src=x onerror="window.__xss=1">`;
 const XSS_SCRIPT = "<script>window.__xss=1</script>";
@@ -26,7 +29,7 @@ function watch(page, name) {
 async function customerSays(message) {
   const response = await fetch(`${server}/webhooks/rest/webhook`, {
     method: "POST",
-    headers: { "Content-Type": "application/json" },
+    headers: { "Content-Type": "application/json", Cookie: customerCookie },
     body: JSON.stringify({ sender, message }),
   });
   if (!response.ok) throw new Error(`REST ${response.status} for ${message.slice(0, 40)}`);
@@ -36,7 +39,7 @@ async function customerSays(message) {
 }
 
 async function customerHistory() {
-  const response = await fetch(`${server}/api/chat/history?session_id=${encodeURIComponent(sender)}`);
+  const response = await fetch(`${server}/api/chat/history`, { headers: { Cookie: customerCookie } });
   if (!response.ok) throw new Error(`history ${response.status}`);
   return (await response.json()).messages;
 }

@@ -83,8 +83,8 @@ def console(server: Server):  # type: ignore[no-untyped-def]
 
 
 def handed_off_customer(server: Server, *lines: str) -> tuple[Chat, str]:
-    """A REST customer whose last line hands off; returns the chat and the handoff id."""
-    customer = Chat(server, sender=f"cust-{uuid.uuid4().hex[:12]}")
+    """A chat-page customer whose last line hands off; returns the chat and the handoff id."""
+    customer = Chat.on_the_page(server)
     lines = lines or ("我的电水壶坏了，订单号QT202611150003", "再不解决我就去12315投诉，还要找媒体曝光")
     said = [customer.say(line).text for line in lines]
     assert customer.last.hands_off(), said
@@ -92,7 +92,6 @@ def handed_off_customer(server: Server, *lines: str) -> tuple[Chat, str]:
     return customer, handoff["id"]
 
 
-def history(server: Server, sender: str) -> list[dict]:
-    response = server.get("/api/chat/history", params={"session_id": sender})
-    assert response.status_code == 200
-    return response.json()["messages"]
+def history(customer: Chat) -> list[dict]:
+    """What the customer's own page shows (read with the customer's cookie)."""
+    return customer.history()

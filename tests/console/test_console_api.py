@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import threading
-import uuid
 from collections.abc import Callable
 
 import jsonschema
@@ -176,12 +175,12 @@ def test_an_agent_takes_over_replies_live_and_hands_back_to_the_bot(
     claimed = agent.post(f"/api/console/handoffs/{handoff_id}/claim")
     conforms(claimed.json(), "Claim")
     assert claimed.json()["first_claim"] is True
-    assert "李专员" in history(server, customer.sender)[-1]["text"]  # the customer is told who took over
+    assert "李专员" in history(customer)[-1]["text"]  # the customer is told who took over
 
     sent = agent.post(f"/api/console/handoffs/{handoff_id}/messages",
                       json={"text": "非常抱歉给您添麻烦了，我马上为您安排换新。"})
     assert sent.status_code == 201
-    assert history(server, customer.sender)[-1]["text"] == "非常抱歉给您添麻烦了，我马上为您安排换新。"
+    assert history(customer)[-1]["text"] == "非常抱歉给您添麻烦了，我马上为您安排换新。"
     # A REST customer gets what the person wrote with their next message; the bot stays quiet.
     waiting = customer.say("好的，那就换新吧")
     assert waiting.texts[-1] == "非常抱歉给您添麻烦了，我马上为您安排换新。" and "李专员" in waiting.texts[0]
@@ -231,7 +230,7 @@ def test_a_negative_phrase_is_refused_with_a_positive_rewrite(server: Server, st
     assert phrase not in checked["suggestion"] and "我们会尽快处理" in checked["suggestion"]
     refused = agent.post(f"/api/console/handoffs/{handoff_id}/messages", json={"text": draft})
     assert refused.status_code == 422 and refused.json()["suggestion"] == checked["suggestion"]
-    assert all(phrase not in m["text"] for m in history(server, customer.sender))
+    assert all(phrase not in m["text"] for m in history(customer))
 
 
 def test_replying_needs_a_claim_and_sensible_text(server: Server, staff: Staff, console: Login) -> None:
@@ -255,7 +254,7 @@ def test_notes_stay_internal(server: Server, staff: Staff, console: Login) -> No
     assert note.status_code == 201
     conforms(note.json(), "Note")
     assert agent.get(f"/api/console/handoffs/{handoff_id}").json()["notes"][-1]["text"] == "客户情绪激动，已电话安抚"
-    assert all("电话安抚" not in m["text"] for m in history(server, customer.sender))
+    assert all("电话安抚" not in m["text"] for m in history(customer))
 
 
 def test_compensation_above_the_cap_is_approved_by_a_supervisor_and_the_customer_is_told(
@@ -273,7 +272,7 @@ def test_compensation_above_the_cap_is_approved_by_a_supervisor_and_the_customer
     assert supervisor.get("/api/console/supervisor").json()["pending_approvals"] >= 1
     approved = supervisor.post(f"/api/console/handoffs/{handoff_id}/approval", json={"decision": "approve"})
     assert approved.status_code == 200 and "审批通过" in approved.json()["told_customer"]
-    assert "审批通过" in history(server, customer.sender)[-1]["text"]
+    assert "审批通过" in history(customer)[-1]["text"]
     again = supervisor.post(f"/api/console/handoffs/{handoff_id}/approval", json={"decision": "reject"})
     assert again.status_code == 409
 
@@ -281,7 +280,7 @@ def test_compensation_above_the_cap_is_approved_by_a_supervisor_and_the_customer
 def test_legal_damages_the_bot_confirmed_wait_in_the_queue_for_a_supervisor(
     server: Server, staff: Staff, console: Login
 ) -> None:
-    customer = Chat(server, sender=f"cust-{uuid.uuid4().hex[:12]}")
+    customer = Chat.on_the_page(server)
     customer.say("我买的手机是假货，跟正品完全不一样")
     customer.say("QT202611150002")  # 4,599 yuan: refund plus three times the price
     customer.click("退货退款并赔偿")
@@ -292,7 +291,7 @@ def test_legal_damages_the_bot_confirmed_wait_in_the_queue_for_a_supervisor(
     assert case["complaint"]["approval"] == "pending"
     approved = supervisor.post(f"/api/console/handoffs/{queued['id']}/approval", json={"decision": "approve"})
     assert approved.status_code == 200 and "审批通过" in approved.json()["told_customer"]
-    assert "审批通过" in history(server, customer.sender)[-1]["text"]
+    assert "审批通过" in history(customer)[-1]["text"]
 
 
 def test_closing_records_the_resolution_and_thanks_the_customer(server: Server, staff: Staff, console: Login) -> None:
@@ -301,7 +300,7 @@ def test_closing_records_the_resolution_and_thanks_the_customer(server: Server, 
     agent.post(f"/api/console/handoffs/{handoff_id}/claim")
     assert agent.post(f"/api/console/handoffs/{handoff_id}/close", json={"resolution": ""}).status_code == 400
     assert agent.post(f"/api/console/handoffs/{handoff_id}/close", json={"resolution": "已换新并补偿50元"}).status_code == 200
-    assert "感谢您的耐心" in history(server, customer.sender)[-1]["text"]
+    assert "感谢您的耐心" in history(customer)[-1]["text"]
     assert customer.complaints()[0]["status"] == "resolved"
     assert handoff_id not in {i["id"] for i in agent.get("/api/console/queue").json()["items"]}
     assert agent.post(f"/api/console/handoffs/{handoff_id}/claim").status_code == 409
@@ -333,7 +332,7 @@ def test_the_supervisor_sees_every_open_handoff_and_who_holds_it(server: Server,
 def test_evidence_photos_are_shown_to_logged_in_agents_only(server: Server, staff: Staff, console: Login) -> None:
     customer, handoff_id = handed_off_customer(server)
     png = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
-    uploaded = server.post("/api/chat/upload", params={"session_id": customer.sender},
+    uploaded = server.post("/api/chat/upload", cookies=customer.cookies,
                            files={"photo": ("kettle.png", png, "image/png")})
     assert uploaded.status_code == 200, uploaded.text
     evidence_id = uploaded.json()["evidence_id"]

@@ -96,10 +96,28 @@ class Chat:
     def __init__(self, server: Server, sender: str | None = None) -> None:
         self.server = server
         self.sender = sender or f"test-{uuid.uuid4().hex[:10]}"
+        self.cookies: dict[str, str] = {}
         self.last = Reply()
 
+    @classmethod
+    def on_the_page(cls, server: Server) -> Chat:
+        """A chat-page customer: the server issues its session in a signed cookie, which every
+        message (the page's REST fallback) and history read presents."""
+        response = server.post("/api/chat/session")
+        assert response.status_code == 200, response.text
+        chat = cls(server)
+        chat.cookies = dict(response.cookies)
+        chat.sender = chat.cookies["qingting_customer"].split(".")[0]
+        return chat
+
+    def history(self) -> list[dict]:
+        response = self.server.get("/api/chat/history", cookies=self.cookies)
+        assert response.status_code == 200, response.text
+        return response.json()["messages"]
+
     def say(self, message: str) -> Reply:
-        response = self.server.post("/webhooks/rest/webhook", json={"sender": self.sender, "message": message})
+        response = self.server.post("/webhooks/rest/webhook", json={"sender": self.sender, "message": message},
+                                    cookies=self.cookies)
         assert response.status_code == 200, response.text
         self.last = Reply(response.json())
         for line in self.last.texts:

@@ -73,7 +73,9 @@ def customer_text(draw: st.DrawFn) -> str:
 
 
 HEX = "0123456789abcdef"
-SESSION = re.compile(r"^[A-Za-z0-9_-]{8,64}$")  # what the chat page's API accepts (bot/channels/socketio.py)
+# A well-formed id: the upload target turns it into a real server-issued session cookie; anything
+# else is presented as a forged cookie (which the chat page's API refuses).
+SESSION = re.compile(r"^[A-Za-z0-9_-]{8,64}$")
 RESERVED_PREFIXES = ("fault-", "slow-")  # fault injection of the test server (tests/conftest.py)
 
 

@@ -29,6 +29,7 @@ from bot.channels.socketio import FLOOD_NOTICE
 from bot.ratelimit import SLOW_DOWN
 from tests.fuzzing import oracles
 from tests.fuzzing.strategies import (
+    SESSION,
     ConsoleCase,
     HttpCase,
     KbMutation,
@@ -196,7 +197,7 @@ async def socket_chat(target: Target, case: SocketCase) -> Outcome:
                 outcome.problems.append(f"no reply to {payload!r:.80}")
             flooded = any(m.get("text") in HELD_BACK for m in said)  # "send it again a little later"
             if text and text.strip() and not flooded:
-                outcome.delivered.append((session_id, text[:10_000]))
+                outcome.delivered.append((session_id.split(".")[0], text[:10_000]))  # token → its id
     except (socketio.exceptions.SocketIOError, asyncio.TimeoutError, aiohttp.ClientError) as exc:
         outcome.status = "dropped"
         outcome.problems.append(f"connection {type(exc).__name__}: {exc}")
@@ -321,8 +322,19 @@ async def wechat(target: Target, case: WeChatCase) -> Outcome:
 
 
 # --- the chat page API -----------------------------------------------------------------------
+async def _page_cookie(target: Target, session_id: str) -> str:
+    """The chat page's credential: a real issued one for a well-formed id, else the id as a forgery."""
+    if SESSION.match(session_id):
+        async with target.http.post(target.base + "/api/chat/session") as response:
+            return response.cookies["qingting_customer"].value
+    return session_id
+
+
 async def upload(target: Target, case: UploadCase) -> Outcome:
     headers = {"Content-Type": case.content_type} if case.content_type else {}
+    cookie = await _page_cookie(target, case.session_id)
+    if cookie.isascii() and cookie.isprintable() and ";" not in cookie:
+        headers["Cookie"] = f"qingting_customer={cookie}"
     async with target.http.post(target.base + "/api/chat/upload", params={"session_id": case.session_id},
                                 data=_payload(case.body, case.chunked), headers=headers,
                                 skip_auto_headers=["Content-Type"]) as response:

@@ -119,13 +119,13 @@ PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 200
 
 
 def test_chat_page_uploads_count_for_the_customer(limited: Server) -> None:
-    session_id, ip = f"h5{uuid.uuid4().hex[:16]}", client_ip()
+    cookies, ip = dict(limited.post("/api/chat/session").cookies), client_ip()
     for _ in range(PER_CUSTOMER):
-        sent = limited.post(f"/api/chat/upload?session_id={session_id}", files={"photo": ("a.png", PNG, "image/png")},
-                            headers={"X-Forwarded-For": ip})
+        sent = limited.post("/api/chat/upload", files={"photo": ("a.png", PNG, "image/png")},
+                            headers={"X-Forwarded-For": ip}, cookies=cookies)
         assert sent.status_code == 200, sent.text
-    held = limited.post(f"/api/chat/upload?session_id={session_id}", files={"photo": ("a.png", PNG, "image/png")},
-                        headers={"X-Forwarded-For": ip})
+    held = limited.post("/api/chat/upload", files={"photo": ("a.png", PNG, "image/png")},
+                        headers={"X-Forwarded-For": ip}, cookies=cookies)
     assert_held_back(held)
     assert held.json() == {"error": "rate_limited", "message": SLOW_DOWN}
 

@@ -10,6 +10,7 @@ from sqlalchemy import create_engine, text
 
 from tests.conftest import Server
 from tests.console.conftest import ConsoleClient, Staff, handed_off_customer, staff  # noqa: F401
+from tests.conversation.chat import Chat
 
 INJECTIONS = [
     "' OR '1'='1",
@@ -69,20 +70,21 @@ def test_rest_sender_and_message_are_stored_as_typed(server: Server) -> None:
 
 
 def test_the_text_comes_back_verbatim_in_the_history(server: Server) -> None:
-    session_id = f"sqli{uuid.uuid4().hex[:12]}"
+    customer = Chat.on_the_page(server)
     for payload in INJECTIONS[:3]:
-        server.post("/webhooks/rest/webhook", json={"sender": session_id, "message": payload})
-    said = [m["text"] for m in server.get("/api/chat/history", params={"session_id": session_id}).json()["messages"]
-            if m["from"] == "user"]
+        customer.say(payload)
+    said = [m["text"] for m in customer.history() if m["from"] == "user"]
     assert said == INJECTIONS[:3]
 
 
 @pytest.mark.parametrize("payload", INJECTIONS)
-def test_chat_page_session_ids_are_checked_before_any_lookup(server: Server, payload: str) -> None:
-    for response in (server.get("/api/chat/history", params={"session_id": payload}),
-                     server.post("/api/chat/upload", params={"session_id": payload},
-                                 files={"photo": ("a.png", b"\x89PNG\r\n\x1a\n" + b"\0" * 64, "image/png")})):
-        assert response.status_code == 400 and response.json()["error"] == "bad_session", payload
+def test_chat_page_session_credentials_are_checked_before_any_lookup(server: Server, payload: str) -> None:
+    cookies = {"qingting_customer": payload}
+    history = server.get("/api/chat/history", params={"session_id": payload}, cookies=cookies)
+    assert history.status_code == 200 and history.json()["messages"] == [], payload  # a fresh session
+    upload = server.post("/api/chat/upload", params={"session_id": payload}, cookies=cookies,
+                         files={"photo": ("a.png", b"\x89PNG\r\n\x1a\n" + b"\0" * 64, "image/png")})
+    assert upload.status_code == 403 and upload.json()["error"] == "no_session", payload
 
 
 @pytest.mark.parametrize("payload", INJECTIONS)

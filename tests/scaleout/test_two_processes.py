@@ -19,20 +19,21 @@ from tests.test_socketio_channel import Widget, texts
 KETTLE_ORDER = "QT202611150003"
 
 
-def history(server: Server, sender: str) -> list[dict[str, Any]]:
-    return server.get("/api/chat/history", params={"session_id": sender}).json()["messages"]
+def history(server: Server, customer: Chat) -> list[dict[str, Any]]:
+    """The customer's page history as one process serves it (read with the customer's cookie)."""
+    return server.get("/api/chat/history", cookies=customer.cookies).json()["messages"]
 
 
 def test_a_conversation_sent_alternately_to_both_processes_continues_as_one(cluster: Cluster) -> None:
-    on_a, on_b = Chat(cluster.a), Chat(cluster.b)
-    on_b.sender = on_a.sender
+    on_a, on_b = Chat.on_the_page(cluster.a), Chat(cluster.b)
+    on_b.sender, on_b.cookies = on_a.sender, on_a.cookies  # one customer, one cookie, two processes
     assert on_a.say("我的电水壶坏了").asks_for_order_id()
     on_a.last = on_b.say(KETTLE_ORDER)  # B knows what A asked
     assert on_a.last.offers_remedies()
     on_b.last = on_a.click("换货")
     assert on_b.last.asks_for_followup_time()
     assert on_b.say("明天下午三点").says("已为您预约")
-    lines = [m["text"] for m in history(cluster.a, on_a.sender) if m["from"] == "user"]
+    lines = [m["text"] for m in history(cluster.a, on_a) if m["from"] == "user"]
     assert lines[:2] == ["我的电水壶坏了", KETTLE_ORDER] and len(lines) == 4
     assert len(on_a.complaints()) == 1 and len(on_a.follow_ups()) == 1
 
@@ -72,10 +73,10 @@ async def test_an_agent_on_one_process_answers_a_customer_connected_to_the_other
     live_a, live_b = await console_socket(cluster.a, agent_a), await console_socket(cluster.b, agent_b)
 
     widget = Widget(cluster.b)
-    await widget.open(f"web{uuid.uuid4().hex[:12]}")
+    await widget.open()
     await widget.say("我要找你们经理，不然我就去12315投诉")
     assert "资深同事" in texts(await widget.replies(1))
-    case = next(i for i in agent_a.get("/api/console/queue").json()["items"] if i["sender_id"] == widget.session_id)
+    case = next(i for i in agent_a.get("/api/console/queue").json()["items"] if i["sender_id"] == widget.sender_id)
     for live in (live_a, live_b):  # the new case was announced to agents on both processes
         announced = await asyncio.wait_for(live.events.get(), 15)
         assert (announced["reason"], announced["handoff_id"]) == ("new", case["id"])

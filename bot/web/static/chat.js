@@ -1,16 +1,12 @@
 // Customer chat page (H5). Talks socket.io with the rasa-webchat protocol so agent replies
 // and follow-ups are pushed and the page reconnects by itself; falls back to the REST channel
 // when socket.io is unavailable. Text is inserted with textContent only (no HTML).
+// The page never makes or keeps its own id: the server issues the session in an HttpOnly
+// cookie (POST /api/chat/session) that history, uploads, socket.io and the fallback present.
 (function () {
   "use strict";
-  var KEY = "qingting.sender";
   var GREETING = "您好，我是倾听客服小倾。遇到什么问题都可以跟我说，我来帮您处理。";
   var SLOW = "网络有点慢，请稍后再发一次，您的问题我们一定会处理。";
-  var sender = localStorage.getItem(KEY);
-  if (!sender) {
-    sender = "web-" + Math.random().toString(36).slice(2) + Date.now().toString(36);
-    localStorage.setItem(KEY, sender);
-  }
   var log = document.getElementById("log");
   var typing = document.getElementById("typing");
   var form = document.getElementById("composer");
@@ -71,23 +67,29 @@
   }
 
   // --- transport -------------------------------------------------------------------------------
-  var socket = typeof io === "function" ? io({ reconnection: true }) : null;
-  if (socket) {
-    socket.on("connect", function () {
-      // The history below already holds anything queued while we were away.
-      socket.emit("session_request", { session_id: sender, skip_outbox: !historyShown });
-    });
-    socket.on("session_confirm", function () { if (!historyShown) loadHistory(); });
-    socket.on("bot_uttered", onBotMessage);
-  } else {
-    loadHistory();
+  var socket = null;
+  function connect() {
+    socket = typeof io === "function" ? io({ reconnection: true }) : null;
+    if (socket) {
+      socket.on("connect", function () {
+        // The history below already holds anything queued while we were away.
+        socket.emit("session_request", { skip_outbox: !historyShown });
+      });
+      socket.on("session_confirm", function () { if (!historyShown) loadHistory(); });
+      socket.on("bot_uttered", onBotMessage);
+    } else {
+      loadHistory();
+    }
   }
+  // The cookie comes first: the socket.io handshake carries it.
+  fetch("/api/chat/session", { method: "POST", credentials: "same-origin" }).then(connect, connect);
 
   function sendRest(payload) {
     fetch("/webhooks/rest/webhook", {
       method: "POST",
+      credentials: "same-origin",
       headers: { "Content-Type": "application/json" },
-      body: JSON.stringify({ sender: sender, message: payload })
+      body: JSON.stringify({ sender: "page", message: payload })  // the cookie decides who speaks
     }).then(function (r) { return r.json(); }).then(function (replies) {
       (Array.isArray(replies) ? replies : [replies]).forEach(function (m) {
         if (m.message && !m.text) m = { text: m.message };
@@ -104,7 +106,7 @@
     bubble("user", shown || payload);
     showTyping(true);
     if (socket && socket.connected) {
-      socket.emit("user_uttered", { message: payload, session_id: sender });
+      socket.emit("user_uttered", { message: payload });
     } else {
       sendRest(payload);
     }
@@ -116,7 +118,7 @@
     var data = new FormData();
     data.append("photo", file);
     bubble("user", "[照片] " + file.name);
-    fetch("/api/chat/upload?session_id=" + encodeURIComponent(sender), { method: "POST", body: data })
+    fetch("/api/chat/upload", { method: "POST", body: data, credentials: "same-origin" })
       .then(function (r) { return r.json(); })
       .then(function (reply) { bubble("bot", reply.message); })
       .catch(function () { bubble("bot", "照片没有传成功，麻烦您再选一次。"); });
@@ -133,7 +135,7 @@
 
   // History is restored from the server, so a reload loses nothing.
   function loadHistory() {
-    fetch("/api/chat/history?session_id=" + encodeURIComponent(sender))
+    fetch("/api/chat/history", { credentials: "same-origin" })
       .then(function (r) { return r.json(); })
       .then(function (data) {
         var messages = (data && data.messages) || [];
