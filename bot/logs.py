@@ -4,8 +4,15 @@ from __future__ import annotations
 
 import logging
 import os
+from urllib.parse import unquote
 
 from bot.storage.crypto import mask_personal_data
+
+
+def mask_line(line: str) -> str:
+    """A log line masked; a percent-encoded one (a URL, its query string) decoded first, so
+    ?phone=%2B86%20139… is found like +86 139…"""
+    return mask_personal_data(unquote(line) if "%" in line else line)
 
 
 class MaskPersonalData(logging.Filter):
@@ -14,7 +21,7 @@ class MaskPersonalData(logging.Filter):
             message = record.getMessage()
         except Exception:  # noqa: BLE001 — a broken format string must not drop the record
             return True
-        masked = mask_personal_data(message)
+        masked = mask_line(message)
         if masked != message:
             record.msg, record.args = masked, None
         return True
@@ -25,7 +32,7 @@ class MaskingFormatter(logging.Formatter):
     exception's text, such as a database error's parameters, may hold a customer's words)."""
 
     def format(self, record: logging.LogRecord) -> str:
-        return mask_personal_data(super().format(record))
+        return mask_line(super().format(record))
 
 
 def configure_logging(level: str | None = None) -> None:

@@ -97,7 +97,7 @@ class HandoffDesk:
             }
             if complaint is not None
             else None,
-            "preview": (statements[-1] if statements else "")[:120],
+            "preview": mask_personal_data(statements[-1] if statements else "")[:120],  # rows of older masking too
         }
 
     def detail(self, handoff_id: str, user: ConsoleUser) -> dict[str, Any]:

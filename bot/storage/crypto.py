@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-import re
 
 from cryptography.fernet import Fernet, InvalidToken
 from sqlalchemy.types import String, Text, TypeDecorator
+
+from bot.storage.masking import mask_personal_data, mask_phone
 
 _fernet: Fernet | None = None
 _hash_key: bytes = b""
@@ -84,24 +85,4 @@ class UnreadableRecord(RuntimeError):
     """Stored data this process cannot decrypt (a key mismatch between processes)."""
 
 
-_PHONE = re.compile(r"(?<!\d)(1[3-9]\d)(\d{4})(\d{4})(?!\d)")
-_ID_CARD = re.compile(r"(?<!\d)(\d{6})\d{8}(\d{3}[\dXx])(?!\d)")
-_EMAIL = re.compile(r"([A-Za-z0-9._%+-])[A-Za-z0-9._%+-]*(@[A-Za-z0-9.-]+)")
-# A street address: a place name, then a road/street/lane, then a number ("…路88号3栋").
-# Words such as 超市 or 小区 alone are no address and stay readable.
-_ADDRESS = re.compile(
-    r"([\u4e00-\u9fa5]{2,6}(?:省|市|区|县|镇))?([\u4e00-\u9fa5]{1,12}(?:路|街|大道|巷|弄|胡同))"
-    r"\s*\d+\s*号[\dA-Za-z\-栋幢单元室楼层号]*"
-)
-
-
-def mask_phone(phone: str) -> str:
-    return _PHONE.sub(lambda m: f"{m.group(1)}****{m.group(3)}", phone)
-
-
-def mask_personal_data(text: str) -> str:
-    """Mask phones, ID numbers, e-mails and street addresses inside free text (for logs)."""
-    text = _PHONE.sub(lambda m: f"{m.group(1)}****{m.group(3)}", text)
-    text = _ID_CARD.sub(lambda m: f"{m.group(1)}********{m.group(2)}", text)
-    text = _EMAIL.sub(lambda m: f"{m.group(1)}***{m.group(2)}", text)
-    return _ADDRESS.sub(lambda m: f"{m.group(1) or ''}{m.group(2)}***", text)
+__all__ = ["mask_personal_data", "mask_phone"]  # masking lives in bot/storage/masking.py

@@ -6,8 +6,10 @@ data in it is replaced by fixed placeholders of the same shape — the model sti
 
 - mobile numbers → 13800138000, order numbers → QT202600000000, ID-card numbers →
   110101199001011234 (all the same length as what they replace, so entity offsets hold);
-- e-mail addresses → user@example.com and street addresses → 人民路1号 (length changes;
-  entity spans are re-located by value).
+- phones written any other way (+86 139 1234 5678, 137-1234-5678, full-width digits,
+  landlines; found by libphonenumber, bot/storage/masking.py) → 13800138000, bank card
+  numbers (Luhn-valid) → 6222000000000000, e-mail addresses → user@example.com and street
+  addresses → 人民路1号 (length changes; entity spans are re-located by value).
 
 The trainer page shows and annotates the safe text only, so nobody marks spans on data that
 will not be exported.
@@ -18,7 +20,10 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from bot.storage.masking import replace_bank_cards, replace_phones
+
 PHONE = "13800138000"
+BANK_CARD = "6222000000000000"
 ORDER = "QT202600000000"
 ID_CARD = "110101199001011234"
 EMAIL = "user@example.com"
@@ -36,7 +41,8 @@ _RULES: list[tuple[re.Pattern[str], str]] = [
 def safe_text(text: str) -> str:
     for pattern, placeholder in _RULES:
         text = pattern.sub(placeholder, text)
-    return text
+    text = replace_bank_cards(text, lambda _: BANK_CARD)
+    return replace_phones(text, lambda number: number if number == PHONE else PHONE)
 
 
 def safe_entities(original: str, safe: str, entities: list[dict[str, Any]]) -> list[dict[str, Any]]:

@@ -17,18 +17,18 @@ from pathlib import Path
 import pytest
 import yaml
 
-from bot.storage import crypto
+from bot.storage import masking
 from tests.conftest import FAULT_PREFIX, ROOT, Server
 from tests.test_wechat_channel import WeChatPeer, text_xml
 
 PHONE = re.compile(r"(?<!\d)1[3-9]\d{9}(?!\d)")
 ID_CARD = re.compile(r"(?<!\d)\d{6}(?:19|20)\d{2}(?:0[1-9]|1[0-2])(?:0[1-9]|[12]\d|3[01])\d{3}[\dXx](?!\d)")
 EMAIL = re.compile(r"[A-Za-z0-9._%+-]{2,}@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}")
-ADDRESS = crypto._ADDRESS  # the street-address shape the masking knows ("…路88号3栋")
+ADDRESS = masking._ADDRESS  # the street-address shape the masking knows ("…路88号3栋")
 
 # What the witness messages carry (made-up, in the shapes a customer really writes).
 WITNESS_PHONE = "13712345678"
-WITNESS_ID = "110105199003071234"
+WITNESS_ID = "110105199003071239"  # a real ID card number has a valid check digit
 WITNESS_ADDRESS = "北京市朝阳区建国路88号3栋502"
 WITNESS_EMAIL = "zhang.wei@example.com"
 WITNESS = f"我叫张晓明，电话{WITNESS_PHONE}，身份证{WITNESS_ID}，住{WITNESS_ADDRESS}，邮箱{WITNESS_EMAIL}，电水壶坏了"

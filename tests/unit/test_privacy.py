@@ -16,6 +16,8 @@ from bot.storage.crypto import (
     mask_personal_data,
     mask_phone,
 )
+from bot.training.privacy import safe_text
+from tests.hardening.test_personal_data_everywhere import WRITINGS, Writing, in_clear
 
 PHONE = "13812340000"
 
@@ -49,7 +51,7 @@ def test_mobile_numbers_are_masked(raw: str, masked: str) -> None:
 @pytest.mark.parametrize(
     ("raw", "masked"),
     [
-        pytest.param("身份证110101199003071234", "身份证110101********1234", id="digits"),
+        pytest.param("身份证110101199003071233", "身份证110101********1233", id="digits"),
         pytest.param("身份证号11010519491231002X", "身份证号110105********002X", id="ending-in-X"),
         pytest.param("id: 11010519491231002x", "id: 110105********002x", id="ending-in-lower-x"),
     ],
@@ -89,9 +91,9 @@ def test_address_keeps_the_city_or_district_for_context() -> None:
 
 
 def test_everything_masked_in_one_message() -> None:
-    raw = "我叫张三，电话13812340000，身份证110101199003071234，邮箱zhang.san@example.com，住北京市朝阳区建国路88号"
+    raw = "我叫张三，电话13812340000，身份证110101199003071233，邮箱zhang.san@example.com，住北京市朝阳区建国路88号"
     masked = mask_personal_data(raw)
-    for secret in ("13812340000", "110101199003071234", "zhang.san", "建国路88号"):
+    for secret in ("13812340000", "110101199003071233", "zhang.san", "建国路88号"):
         assert secret not in masked
     assert "138****0000" in masked
 
@@ -115,6 +117,31 @@ def test_text_without_personal_data_is_unchanged(text: str) -> None:
 
 def test_mask_phone() -> None:
     assert mask_phone(PHONE) == "138****0000"
+
+
+# --- however it is written (issue 20): one table of writings, shared with the server-level test --
+@pytest.mark.parametrize("writing", WRITINGS, ids=lambda w: w.name)
+def test_masking_and_the_trainers_placeholders_find_every_writing(writing: Writing) -> None:
+    said = f"我的联系方式是{writing.written}，电水壶坏了"
+    assert not in_clear(mask_personal_data(said), writing)
+    assert not in_clear(safe_text(said), writing)
+    assert mask_personal_data(said).endswith("，电水壶坏了")
+
+
+@pytest.mark.parametrize("kept", ["订单号QT202611150003", "打12315投诉", "花了1599元", "2026-11-15买的", "型号KX-2000"])
+def test_what_is_no_personal_data_stays_readable(kept: str) -> None:
+    assert mask_personal_data(kept) == kept
+
+
+def test_an_id_number_with_a_wrong_check_digit_or_a_card_failing_luhn_is_no_personal_data() -> None:
+    assert mask_personal_data("编号110101199003074515") == "编号110101199003074515"
+    assert mask_personal_data("编号6222021234567890127") == "编号6222021234567890127"
+
+
+def test_a_long_text_without_personal_data_is_masked_quickly_enough_to_stay_usable() -> None:
+    # a plain behaviour check (no timing): the text comes back unchanged
+    long = "长" * 2000 + "A" * 8000 + "1" * 5000
+    assert mask_personal_data(long) == long
 
 
 # --- encryption at rest --------------------------------------------------------------------------
