@@ -79,7 +79,8 @@ def _int(query: Any, name: str, low: int, high: int) -> int | None:
     value = query.get(name, "")
     if not value:
         return None
-    if not value.isdigit() or not low <= int(value) <= high:
+    # isdigit() alone lets "²" and "①" through, which int() refuses
+    if not (value.isascii() and value.isdigit()) or len(value) > 9 or not low <= int(value) <= high:
         raise _bad(name)
     return int(value)
 

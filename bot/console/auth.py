@@ -17,6 +17,7 @@ from aiohttp_session import get_session, new_session
 
 from bot.console.accounts import Accounts, ConsoleUser
 from bot.console.sessions import DatabaseSessionStorage
+from bot.console.validation import body_problem
 from bot.ratelimit import LOGIN_SLOW_DOWN, RATE_LIMITER, too_many
 
 ACCOUNTS = web.AppKey("console_accounts", Accounts)
@@ -29,6 +30,7 @@ NOT_LOGGED_IN = "登录已过期，请重新登录；您正在写的内容已为
 NOT_ALLOWED = "您的账号没有这项操作的权限，需要时请联系主管。"
 BAD_CSRF = "页面已过期，请刷新后再操作；您正在写的内容已为您保留。"
 BAD_LOGIN = "用户名或密码不正确，请再试一次。"
+BAD_BODY = "提交的内容有一项格式需要调整{where}，请检查后再试。"
 LOCKED = "登录失败次数较多，账号已临时锁定 15 分钟，请稍后再试或联系管理员。"
 
 
@@ -125,6 +127,10 @@ async def read_json(request: web.Request, limit: int = 64 * 1024) -> dict[str, A
         raise api_error(400, "invalid_json", "提交的内容格式不正确，请刷新页面后再试。") from None
     if not isinstance(body, dict):
         raise api_error(400, "invalid_json", "提交的内容格式不正确，请刷新页面后再试。")
+    problem = body_problem(request, body)  # the route's schema in the served OpenAPI document
+    if problem is not None:
+        where = f"（{problem}）" if problem else ""
+        raise api_error(400, "bad_request", BAD_BODY.format(where=where))
     return body
 
 

@@ -52,7 +52,10 @@ def filters_from(query: Any) -> Filters:
         raise api_error(400, "bad_filter", BAD_FILTER)
     try:
         threshold = float(query.get("threshold") or 0.6)
-        limit = min(200, max(1, int(query.get("limit") or 100)))
+        raw_limit = query.get("limit") or "100"
+        if not (raw_limit.isascii() and raw_limit.isdigit() and len(raw_limit) <= 9):  # "²", "①", "٣"
+            raise ValueError(raw_limit)
+        limit = min(200, max(1, int(raw_limit)))
     except ValueError:
         raise api_error(400, "bad_filter", BAD_FILTER) from None
     return Filters(kinds, _date(query.get("from")), _date(query.get("to"), end=True),
