@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import os
 import uuid
 from dataclasses import dataclass
 from pathlib import Path
@@ -77,8 +78,9 @@ def _store_once(database_url: str, upload_dir: Path, sender_id: str, channel: st
         # File names are ours (random), never the customer's: no path can be smuggled in.
         relative = Path(conversation.id) / f"{uuid.uuid4().hex}.{ext}"
         target = upload_dir / relative
-        target.parent.mkdir(parents=True, exist_ok=True)
-        target.write_bytes(data)
+        target.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+        with os.fdopen(os.open(target, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600), "wb") as out:
+            out.write(data)  # the customer's photo: readable by the server's own user only
         evidence = m.Evidence(
             conversation_id=conversation.id, complaint_id=complaint, media_type=media_type,
             size=len(data), sha256=hashlib.sha256(data).hexdigest(), path=str(relative),

@@ -72,7 +72,13 @@ class Settings:
         return self.database_url.startswith("sqlite")
 
     def ensure_dirs(self) -> None:
+        """var/ holds the SQLite file, the key and the customers' photos: owner only."""
         self.var_dir.mkdir(parents=True, exist_ok=True)
+        self.var_dir.chmod(0o700)
+        if not self.database_url_env:  # the embedded SQLite file, created empty with owner-only rights (SQLite takes an empty file)
+            database = self.var_dir / "qingting.db"
+            os.close(os.open(database, os.O_WRONLY | os.O_CREAT, 0o600))
+            database.chmod(0o600)
         self.model_dir.mkdir(parents=True, exist_ok=True)
 
     def secret_key(self) -> bytes:

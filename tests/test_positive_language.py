@@ -143,6 +143,10 @@ def console_texts() -> list[tuple[str, str]]:
     found = [(f"console.auth.{name}", getattr(auth, name))
              for name in ("NOT_LOGGED_IN", "NOT_ALLOWED", "BAD_CSRF", "BAD_LOGIN", "LOCKED")]
     found += [(f"console.desk.{name}", getattr(desk, name).message) for name in ("NOT_FOUND", "NOT_OPEN")]
+    from bot.console import password_policy
+
+    found += [(f"console.password_policy.{name}", getattr(password_policy, name)) for name in ("TOO_SHORT", "TOO_SIMPLE")]
+    found.append(("console.auth.read_json(bad_request)", auth.BAD_BODY.format(where="（display_name）")))
     return found
 
 

@@ -10,6 +10,8 @@ from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import select
 
+from bot.console.password_policy import MIN_LENGTH
+from bot.console.password_policy import problem as password_problem
 from bot.storage import models as m
 from bot.storage.db import session_scope
 
@@ -23,7 +25,7 @@ PERMISSIONS = {
 }
 MAX_FAILURES = 5
 LOCK_MINUTES = 15
-MIN_PASSWORD = 10
+MIN_PASSWORD = MIN_LENGTH
 USERNAME = re.compile(r"^[A-Za-z0-9_.-]{3,32}$")
 
 _hasher = PasswordHasher()
@@ -74,8 +76,9 @@ class Accounts:
             raise AccountError("用户名需为 3-32 位字母、数字、点、横线或下划线")
         if role not in ROLES:
             raise AccountError(f"角色需为 {'/'.join(ROLES)} 之一")
-        if len(password or "") < MIN_PASSWORD:
-            raise AccountError(f"密码至少需要 {MIN_PASSWORD} 位")
+        refused = password_problem(password or "", username)
+        if refused:
+            raise AccountError(refused)
         with session_scope(self.url) as db:
             exists = db.execute(select(m.ConsoleUser).where(m.ConsoleUser.username == username)).scalar_one_or_none()
             if exists is not None:

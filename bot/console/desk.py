@@ -273,9 +273,7 @@ class HandoffDesk:
         if not text:
             raise DeskError(400, "empty", "备注内容是空的，写几句再保存吧。")
         with session_scope(self.url) as db:
-            h = db.get(m.Handoff, handoff_id)
-            if h is None:
-                raise NOT_FOUND
+            h = self._held(db, handoff_id, user)  # like every other action on a case: its holder only
             note = m.HandoffNote(handoff_id=h.id, author=user.display_name, text=text[:MAX_NOTE])
             db.add(note)
             audit(db, user.username, "note", h.id, length=len(text))

@@ -6,11 +6,18 @@ import asyncio
 from typing import Any
 
 import socketio
+from aiohttp import web
 
 from bot.console.accounts import Accounts
 from bot.console.desk import HandoffDesk
 from bot.console.live import AGENTS, NAMESPACE, conversation_room
 from bot.console.sessions import DatabaseSessionStorage
+
+
+def same_origin(request: web.Request) -> bool:
+    """A browser names the page's origin on every socket.io request; it must be this server."""
+    origin = request.headers.get("Origin")
+    return origin is None or origin == f"{request.scheme}://{request.host}"
 
 
 class ConsoleSockets:
@@ -23,8 +30,8 @@ class ConsoleSockets:
 
     async def on_connect(self, sid: str, environ: dict, auth: Any = None) -> bool:
         request = environ.get("aiohttp.request")
-        if request is None:
-            return False
+        if request is None or not same_origin(request):
+            return False  # a page of another site cannot ride an agent's cookie into the console
         session = await self.sessions.load_session(request)
         user_id = session.get("user_id")
         user = await asyncio.to_thread(self.accounts.get, user_id) if user_id else None

@@ -25,6 +25,9 @@ async def _security_headers(request: web.Request, response: web.StreamResponse) 
     HSTS only when served behind HTTPS (QINGTING_SECURE_COOKIES=1)."""
     for name, value in SECURITY_HEADERS.items():
         response.headers.setdefault(name, value)
+    response.headers["Server"] = "Qingting"  # no software versions for anyone to read
+    if request.path.startswith("/api/"):  # console and customer data: never kept by a cache
+        response.headers["Cache-Control"] = "no-store"
     if request.app[SETTINGS].secure_cookies:
         response.headers.setdefault("Strict-Transport-Security", HSTS)
 
