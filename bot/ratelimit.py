@@ -15,7 +15,11 @@ off; QINGTING_RATE_LIMITS=0 switches all off, e.g. for a load benchmark):
 
     QINGTING_RATE_LIMIT_CUSTOMER   messages and uploads per customer     default 20/60
     QINGTING_RATE_LIMIT_IP         the same per client IP                default 120/60
-    QINGTING_RATE_LIMIT_LOGIN_IP   failed console logins per client IP   default 20/600
+    QINGTING_RATE_LIMIT_LOGIN_IP   failed console logins per client IP   default 100/600
+    QINGTING_RATE_LIMIT_LOGIN_ACCOUNT
+                                   failed logins for one account from one IP   default 5/900
+    QINGTING_RATE_LIMIT_LOGIN_ACCOUNT_ANY
+                                   failed logins for one account from anywhere default 50/3600
     QINGTING_TRUSTED_PROXIES       reverse proxies whose X-Forwarded-For is believed
                                    (comma-separated IPs or CIDRs; default none)
 """
@@ -39,7 +43,8 @@ log = logging.getLogger(__name__)
 # What a customer held back reads (every channel): kind, and says what to do.
 SLOW_DOWN = "您的消息有点密集，我正在认真看前面的内容。请稍等片刻再发送这条消息，我们一定逐条处理。"
 # What a console login held back reads.
-LOGIN_SLOW_DOWN = "这台电脑的登录尝试较多，请稍等几分钟再试；需要时请联系管理员协助。"
+# The same words whichever limit holds it and whether or not the account exists.
+LOGIN_SLOW_DOWN = "登录尝试较多，请稍等几分钟再试；需要时请联系管理员协助。"
 
 MEMORY_PRUNE_AT = 50_000  # keys kept in memory before stale windows are dropped
 
@@ -158,7 +163,8 @@ class RateLimiter:
     @classmethod
     def from_settings(cls, settings: Settings) -> RateLimiter:
         specs = {"customer": settings.rate_limit_customer, "ip": settings.rate_limit_ip,
-                 "login_ip": settings.rate_limit_login_ip}
+                 "login_ip": settings.rate_limit_login_ip, "login_account": settings.rate_limit_login_account,
+                 "login_account_any": settings.rate_limit_login_account_any}
         rules = {name: rule for name, spec in specs.items() if (rule := Rule.parse(name, spec)) is not None}
         return cls(rules, settings.redis_url, settings.redis_namespace, settings.trusted_proxies)
 
@@ -196,6 +202,24 @@ class RateLimiter:
         if not by_customer.allowed:
             return by_customer
         return await self.hit("ip", ip) if ip else by_customer
+
+    async def login(self, username: str, ip: str, failed: bool = False) -> Decision:
+        """A console login attempt (checked before the password, counted after a failure).
+
+        Failures are counted per address, per account from that address, and per account from
+        anywhere. The owner signing in from their own address is held back only by the last,
+        which a guesser has to spread over many addresses to reach; unknown and known accounts
+        are counted alike, so the answer never tells whether an account exists."""
+        keys = {"login_ip": ip, "login_account": f"{username}@{ip}", "login_account_any": username}
+        if failed:
+            for rule_name, key in keys.items():
+                await self.hit(rule_name, key)
+            return Decision(True)
+        for rule_name, key in keys.items():
+            decision = await self.hit(rule_name, key, record=False)
+            if not decision.allowed:
+                return decision
+        return Decision(True)
 
     def client_ip(self, request: web.BaseRequest) -> str:
         """The peer's address; X-Forwarded-For only when the peer is a trusted proxy."""

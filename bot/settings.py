@@ -58,7 +58,13 @@ class Settings:
     # client IP, failed console logins per IP. X-Forwarded-For is believed only from these proxies.
     rate_limit_customer: str = field(default_factory=lambda: _rate("QINGTING_RATE_LIMIT_CUSTOMER", "20/60"))
     rate_limit_ip: str = field(default_factory=lambda: _rate("QINGTING_RATE_LIMIT_IP", "120/60"))
-    rate_limit_login_ip: str = field(default_factory=lambda: _rate("QINGTING_RATE_LIMIT_LOGIN_IP", "20/600"))
+    # Failed console logins: per address (generous: a shop's staff share one NAT), per account from
+    # one address (tight: the guesser), and per account from anywhere (a spread-out attack).
+    rate_limit_login_ip: str = field(default_factory=lambda: _rate("QINGTING_RATE_LIMIT_LOGIN_IP", "100/600"))
+    rate_limit_login_account: str = field(
+        default_factory=lambda: _rate("QINGTING_RATE_LIMIT_LOGIN_ACCOUNT", "5/900"))
+    rate_limit_login_account_any: str = field(
+        default_factory=lambda: _rate("QINGTING_RATE_LIMIT_LOGIN_ACCOUNT_ANY", "50/3600"))
     trusted_proxies: str = field(default_factory=lambda: os.environ.get("QINGTING_TRUSTED_PROXIES", ""))
 
     @property

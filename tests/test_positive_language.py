@@ -141,7 +141,7 @@ def console_texts() -> list[tuple[str, str]]:
     from bot.console import auth, desk
 
     found = [(f"console.auth.{name}", getattr(auth, name))
-             for name in ("NOT_LOGGED_IN", "NOT_ALLOWED", "BAD_CSRF", "BAD_LOGIN", "LOCKED")]
+             for name in ("NOT_LOGGED_IN", "NOT_ALLOWED", "BAD_CSRF", "BAD_LOGIN")]
     found += [(f"console.desk.{name}", getattr(desk, name).message) for name in ("NOT_FOUND", "NOT_OPEN")]
     from bot.console import password_policy
 

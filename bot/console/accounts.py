@@ -1,10 +1,11 @@
-"""Console accounts: Argon2 password hashes, roles, lock-out after repeated failures."""
+"""Console accounts: Argon2 password hashes and roles. Repeated failures are slowed by the
+login limits (bot/ratelimit.py `RateLimiter.login`), not by locking the account: a lock-out
+that anyone can trigger locks the owner out too and tells that the account exists."""
 
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import timedelta
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
@@ -23,8 +24,6 @@ PERMISSIONS = {
     "trainer": {"train"},
     "admin": {"handle", "supervise", "approve", "see_personal_data", "train", "manage_users"},
 }
-MAX_FAILURES = 5
-LOCK_MINUTES = 15
 MIN_PASSWORD = MIN_LENGTH
 USERNAME = re.compile(r"^[A-Za-z0-9_.-]{3,32}$")
 
@@ -60,7 +59,6 @@ class ConsoleUser:
 @dataclass(frozen=True)
 class LoginResult:
     user: ConsoleUser | None
-    locked: bool = False
 
 
 def _public(row: m.ConsoleUser) -> ConsoleUser:
@@ -98,17 +96,11 @@ class Accounts:
                 _verify(_DUMMY_HASH, password)
                 return LoginResult(None)
             now = m.utcnow()
-            if row.locked_until and row.locked_until > now:
-                return LoginResult(None, locked=True)
             if not _verify(row.password_hash, password):
-                row.failed_logins += 1
-                if row.failed_logins >= MAX_FAILURES:
-                    row.locked_until = now + timedelta(minutes=LOCK_MINUTES)
-                    row.failed_logins = 0
-                    return LoginResult(None, locked=True)
+                row.failed_logins += 1  # failures since the last success, for an audit; the limits slow
                 return LoginResult(None)
             row.failed_logins = 0
-            row.locked_until = None
+            row.locked_until = None  # a lock from before the limits replaced it
             row.last_login_at = now
             if _hasher.check_needs_rehash(row.password_hash):
                 row.password_hash = _hasher.hash(password)

@@ -31,7 +31,6 @@ NOT_ALLOWED = "您的账号没有这项操作的权限，需要时请联系主�
 BAD_CSRF = "页面已过期，请刷新后再操作；您正在写的内容已为您保留。"
 BAD_LOGIN = "用户名或密码不正确，请再试一次。"
 BAD_BODY = "提交的内容有一项格式需要调整{where}，请检查后再试。"
-LOCKED = "登录失败次数较多，账号已临时锁定 15 分钟，请稍后再试或联系管理员。"
 
 
 def api_error(status: int, code: str, message: str) -> web.HTTPException:
@@ -95,14 +94,13 @@ async def login(request: web.Request) -> web.Response:
     body = await read_json(request)
     username, password = str(body.get("username") or "")[:64], str(body.get("password") or "")[:256]
     limiter, ip = request.app[RATE_LIMITER], request.app[RATE_LIMITER].client_ip(request)
-    held = await limiter.hit("login_ip", ip, record=False)  # failed logins per IP, on top of lock-out
+    held = await limiter.login(username, ip)
     if not held.allowed:
         return too_many({"error": "rate_limited", "message": LOGIN_SLOW_DOWN}, held)
     result = await asyncio.to_thread(request.app[ACCOUNTS].authenticate, username, password)
     if result.user is None:
-        await limiter.hit("login_ip", ip)
-        raise api_error(401 if not result.locked else 403, "locked" if result.locked else "bad_login",
-                        LOCKED if result.locked else BAD_LOGIN)
+        await limiter.login(username, ip, failed=True)
+        raise api_error(401, "bad_login", BAD_LOGIN)
     old = await get_session(request)
     await request.app[SESSIONS].forget(old.identity)
     session = await new_session(request)

@@ -31,7 +31,7 @@ from tests.console.conftest import PASSWORD, ConsoleClient, create_user
 from tests.test_wechat_channel import WeChatPeer, text_xml
 from tests.wechat_standin import WeChatApiStandIn
 
-PER_CUSTOMER, PER_IP, LOGIN_FAILURES = 3, 6, 3
+PER_CUSTOMER, PER_IP, LOGIN_FAILURES, LOGIN_ACCOUNT_FAILURES = 3, 6, 3, 2
 REST = "/webhooks/rest/webhook"
 
 
@@ -46,6 +46,7 @@ def limited(tmp_path_factory: pytest.TempPathFactory, wechat_api: WeChatApiStand
         "QINGTING_RATE_LIMIT_CUSTOMER": f"{PER_CUSTOMER}/600",
         "QINGTING_RATE_LIMIT_IP": f"{PER_IP}/600",
         "QINGTING_RATE_LIMIT_LOGIN_IP": f"{LOGIN_FAILURES}/600",
+        "QINGTING_RATE_LIMIT_LOGIN_ACCOUNT": f"{LOGIN_ACCOUNT_FAILURES}/600",
         "QINGTING_TRUSTED_PROXIES": "127.0.0.1",
     })
     yield running
@@ -192,6 +193,16 @@ def test_failed_console_logins_are_limited_per_ip_on_top_of_the_account_lock_out
     assert other.login(username, PASSWORD).status_code == 200
 
 
+def test_a_guesser_elsewhere_slows_down_only_themselves_not_the_owner(limited: Server) -> None:
+    username = f"rl_{uuid.uuid4().hex[:8]}"
+    create_user(limited, username, "agent", "限流测试")
+    guesser, owner = ConsoleClient(limited), ConsoleClient(limited)
+    guesser.http.headers["X-Forwarded-For"], owner.http.headers["X-Forwarded-For"] = client_ip(), client_ip()
+    answers = [guesser.login(username, f"guess-{n}-password") for n in range(LOGIN_ACCOUNT_FAILURES + 1)]
+    assert [a.status_code for a in answers] == [401] * LOGIN_ACCOUNT_FAILURES + [429]
+    assert owner.login(username, PASSWORD).status_code == 200  # the owner, from their own address
+
+
 # --- the limiter itself ------------------------------------------------------------------------------
 class Clock:
     def __init__(self) -> None:
@@ -203,11 +214,13 @@ class Clock:
 
 def test_the_default_limits_never_hold_back_a_customer_typing_fast(monkeypatch: pytest.MonkeyPatch) -> None:
     for name in ("QINGTING_RATE_LIMITS", "QINGTING_RATE_LIMIT_CUSTOMER", "QINGTING_RATE_LIMIT_IP",
-                 "QINGTING_RATE_LIMIT_LOGIN_IP", "REDIS_URL"):
+                 "QINGTING_RATE_LIMIT_LOGIN_IP", "QINGTING_RATE_LIMIT_LOGIN_ACCOUNT",
+                 "QINGTING_RATE_LIMIT_LOGIN_ACCOUNT_ANY", "REDIS_URL"):
         monkeypatch.delenv(name, raising=False)
     limiter = RateLimiter.from_settings(Settings())
     assert {name: (rule.limit, rule.window_s) for name, rule in limiter.rules.items()} == {
-        "customer": (20, 60.0), "ip": (120, 60.0), "login_ip": (20, 600.0)}
+        "customer": (20, 60.0), "ip": (120, 60.0), "login_ip": (100, 600.0), "login_account": (5, 900.0),
+        "login_account_any": (50, 3600.0)}
     clock = limiter.clock = Clock()
 
     async def chat_for_ten_minutes() -> list[bool]:
