@@ -11,7 +11,7 @@ from bot import lifecycle, model_watch, ratelimit
 from bot.appkeys import AGENT, DELIVERY, GATEWAY, SERVICES, SETTINGS
 from bot.channels.rest import RestChannel
 from bot.channels.socketio import SocketIOChannel, socket_server
-from bot.console import analytics_api, openapi, training_api
+from bot.console import analytics_api, openapi, training_api, workorders_api
 from bot.console import api as console_api
 from bot.console import auth as console_auth
 from bot.console.accounts import Accounts
@@ -33,6 +33,8 @@ from bot.settings import Settings
 from bot.sms import LocalSmsOutbox
 from bot.tasks import stop_task
 from bot.web import pages
+from bot.workorders.notify import WorkOrderNotifier, WorkOrderTicker
+from bot.workorders.service import WorkOrderService
 
 log = logging.getLogger(__name__)
 SCHEDULER_TASK = web.AppKey("scheduler_task", asyncio.Task)
@@ -86,12 +88,20 @@ async def _warm_up(app: web.Application) -> None:
     await app[AGENT].parse_message("你好")
 
 
+def _back_office(app: web.Application, settings: Settings) -> workorders_api.BackOffice:
+    svc = app[SERVICES]
+    notifier = WorkOrderNotifier(settings.database_url, app[AGENT], app[DELIVERY])
+    return workorders_api.BackOffice(WorkOrderService(settings.database_url, svc.kb), notifier, svc.live)
+
+
 def scheduler_for(app: web.Application, settings: Settings) -> FollowUpScheduler:
     svc = app[SERVICES]
+    office = app.get(workorders_api.BACK_OFFICE) or _back_office(app, settings)
     parts = SchedulerParts(
         agent=app[AGENT], kb=svc.kb, store=FollowUpStore(settings.database_url, svc.kb.service.followup),
         sla=SlaWatch(settings.database_url, svc.kb), delivery=app[DELIVERY],
         sms=LocalSmsOutbox(settings.database_url), live=svc.live,
+        workorders=WorkOrderTicker(office.service, office.notifier, svc.live),
     )
     return FollowUpScheduler(parts, interval_s=settings.scheduler_interval_s)
 
@@ -126,6 +136,8 @@ def _add_console(app: web.Application, sio, settings: Settings) -> None:  # type
     console_api.add_routes(app)
     training_api.add_routes(app)
     analytics_api.add_routes(app)
+    app[workorders_api.BACK_OFFICE] = _back_office(app, settings)
+    workorders_api.add_routes(app)
     openapi.add_routes(app)
 
 
