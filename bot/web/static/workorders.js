@@ -102,6 +102,7 @@
   function row(item) {
     var tr = el("tr", "wo-row");
     tr.dataset.reference = item.reference;
+    tr.dataset.kind = item.kind;
     tr.appendChild(el("td", null, item.reference));
     tr.appendChild(el("td", null, item.kind_label));
     tr.appendChild(el("td", null, item.team));
