@@ -33,8 +33,10 @@ from bot.settings import Settings
 from bot.sms import LocalSmsOutbox
 from bot.tasks import stop_task
 from bot.web import pages
+from bot.workorders import webhook_api
 from bot.workorders.notify import WorkOrderNotifier, WorkOrderTicker
 from bot.workorders.service import WorkOrderService
+from bot.workorders.shop import ShopLink, ShopSender
 
 log = logging.getLogger(__name__)
 SCHEDULER_TASK = web.AppKey("scheduler_task", asyncio.Task)
@@ -94,6 +96,23 @@ def _back_office(app: web.Application, settings: Settings) -> workorders_api.Bac
     return workorders_api.BackOffice(WorkOrderService(settings.database_url, svc.kb), notifier, svc.live)
 
 
+def _add_shop_link(app: web.Application, settings: Settings) -> None:
+    """The shop system's signed webhooks and callbacks, when credentials.yml has `shop:`."""
+    link = ShopLink.from_credentials()
+    office = app[workorders_api.BACK_OFFICE]
+    if link is not None:
+        app[webhook_api.SHOP] = link
+        app[webhook_api.SHOP_SERVICE] = office.service
+
+        async def after_callback(outcome) -> None:  # type: ignore[no-untyped-def]
+            await office.notifier.flush()
+            if outcome.handoff_id:
+                await office.live.queue_changed("new", outcome.handoff_id, 2)
+
+        app[webhook_api.AFTER_CALLBACK] = after_callback
+    webhook_api.add_routes(app)
+
+
 def scheduler_for(app: web.Application, settings: Settings) -> FollowUpScheduler:
     svc = app[SERVICES]
     office = app.get(workorders_api.BACK_OFFICE) or _back_office(app, settings)
@@ -101,7 +120,9 @@ def scheduler_for(app: web.Application, settings: Settings) -> FollowUpScheduler
         agent=app[AGENT], kb=svc.kb, store=FollowUpStore(settings.database_url, svc.kb.service.followup),
         sla=SlaWatch(settings.database_url, svc.kb), delivery=app[DELIVERY],
         sms=LocalSmsOutbox(settings.database_url), live=svc.live,
-        workorders=WorkOrderTicker(office.service, office.notifier, svc.live),
+        workorders=WorkOrderTicker(office.service, office.notifier, svc.live,
+                                   ShopSender(settings.database_url, app[webhook_api.SHOP])
+                                   if webhook_api.SHOP in app else None),
     )
     return FollowUpScheduler(parts, interval_s=settings.scheduler_interval_s)
 
@@ -138,6 +159,7 @@ def _add_console(app: web.Application, sio, settings: Settings) -> None:  # type
     analytics_api.add_routes(app)
     app[workorders_api.BACK_OFFICE] = _back_office(app, settings)
     workorders_api.add_routes(app)
+    _add_shop_link(app, settings)
     openapi.add_routes(app)
 
 

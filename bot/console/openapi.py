@@ -331,6 +331,11 @@ PATHS: dict[str, Any] = {
         "post": op("Create a work order from a case (the customer is told)", _ok(ref("WorkOrder"), "201"),
                    obj(["complaint_reference", "kind"], complaint_reference=STR, kind=STR, address=STR,
                        facts=obj([], order_id=STR, amount=STR, time_slot=STR)), role="handle", unsafe=True)},
+    "/api/console/workorders/dead-letters": {"get": op(
+        "Work-order events the shop's system never took after the last retry (dead letters)",
+        _ok(obj(["items"], items={"type": "array", "items": obj(
+            ["id", "reference", "type", "attempts", "error", "created_at"], id=INT, reference=STR, type=STR,
+            attempts=INT, error=STR, created_at=STR)})), role="supervise")},
     "/api/console/workorders/{work_order_id}": {
         "parameters": [{"name": "work_order_id", "in": "path", "required": True, "schema": STR}],
         "get": op("One work order with its moves", _ok(ref("WorkOrder")), role="handle")},

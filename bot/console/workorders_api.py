@@ -15,6 +15,7 @@ from bot.console.auth import api_error, current_user, read_json
 from bot.console.live import LiveEvents
 from bot.storage import models as m
 from bot.storage.db import session_scope
+from bot.workorders import shop
 from bot.workorders.notify import WorkOrderNotifier
 from bot.workorders.service import WorkOrderService
 from bot.workorders.states import ACTION_LABELS, STATE_LABELS, STATES, TransitionRefused
@@ -105,6 +106,13 @@ async def create(request: web.Request) -> web.Response:
     return web.json_response(made, status=201)
 
 
+async def dead_letters(request: web.Request) -> web.Response:
+    """Events the shop's system never took (after the last retry), for supervisors."""
+    await current_user(request, "supervise")
+    items = await asyncio.to_thread(shop.dead_letters, request.app[BACK_OFFICE].service.url)
+    return web.json_response({"items": items})
+
+
 def _text(body: dict[str, Any], key: str) -> str | None:
     value = body.get(key)
     if value is None:
@@ -118,5 +126,6 @@ def add_routes(app: web.Application) -> None:
     r = app.router
     r.add_get("/api/console/workorders", listing)
     r.add_post("/api/console/workorders", create)
+    r.add_get("/api/console/workorders/dead-letters", dead_letters)
     r.add_get("/api/console/workorders/{work_order_id}", detail)
     r.add_post("/api/console/workorders/{work_order_id}/moves", move)

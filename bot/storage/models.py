@@ -373,3 +373,33 @@ class WorkOrderEvent(Base):
     customer_text = Column(Text, nullable=True)
     notified_at = Column(DateTime, nullable=True)
     __table_args__ = (Index("ix_work_order_events_unnotified", "notified_at"),)
+
+
+class ShopEvent(Base):
+    """A work-order event waiting for (or delivered to) the shop's system: the durable outbox
+    of the signed webhook (bot/workorders/shop.py). Sent strictly in id order; a failure waits
+    with back-off, and after the last attempt the event is `dead` (supervisors see the list)."""
+
+    __tablename__ = "shop_events"
+    id = Column(Integer, primary_key=True, autoincrement=True)
+    work_order_id = Column(String(32), ForeignKey("work_orders.id"), nullable=False, index=True)
+    idempotency_key = Column(String(64), nullable=False, unique=True)
+    payload = Column(EncryptedText(8192), nullable=False)  # JSON; holds the address
+    status = Column(String(16), nullable=False, default="pending")  # pending / sent / dead
+    attempts = Column(Integer, nullable=False, default=0)
+    next_attempt_at = Column(DateTime, nullable=True)
+    claimed_until = Column(DateTime, nullable=True)
+    last_error = Column(String(256), nullable=True)
+    created_at = Column(DateTime, nullable=False, default=utcnow)
+    sent_at = Column(DateTime, nullable=True)
+    __table_args__ = (Index("ix_shop_events_status", "status", "id"),)
+
+
+class ShopCallback(Base):
+    """A status callback from the shop's system already applied: a replay changes nothing."""
+
+    __tablename__ = "shop_callbacks"
+    callback_id = Column(String(64), primary_key=True)
+    work_order_id = Column(String(32), nullable=False)
+    state = Column(String(16), nullable=False)
+    received_at = Column(DateTime, nullable=False, default=utcnow)

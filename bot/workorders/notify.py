@@ -23,6 +23,7 @@ from bot.outbox import ONCE_KEY
 from bot.storage import models as m
 from bot.storage.db import session_scope
 from bot.workorders.service import WorkOrderService
+from bot.workorders.shop import ShopSender
 from bot.workorders.store import WorkOrderStore
 
 log = logging.getLogger(__name__)
@@ -72,10 +73,12 @@ class WorkOrderTicker:
     """The scheduler's share of work orders: overdue ones go to a person (once each), and
     lines left unsent are sent."""
 
-    def __init__(self, service: WorkOrderService, notifier: WorkOrderNotifier, live: LiveEvents) -> None:
+    def __init__(self, service: WorkOrderService, notifier: WorkOrderNotifier, live: LiveEvents,
+                 shop: ShopSender | None = None) -> None:
         self.service = service
         self.notifier = notifier
         self.live = live
+        self.shop = shop  # the signed webhook to the shop's system, when one is configured
 
     async def tick(self) -> list[str]:
         escalated = await asyncio.to_thread(self.service.escalate_overdue)
@@ -83,4 +86,6 @@ class WorkOrderTicker:
             await self.live.queue_changed("new", handoff_id, 2)
             await self.live.notice("workorder_overdue", {"reference": reference})
         await self.notifier.flush()
+        if self.shop is not None:
+            await self.shop.tick()
         return [reference for reference, _ in escalated]

@@ -23,7 +23,8 @@ from bot.storage import models as m
 from bot.storage.crypto import mask_address
 from bot.storage.db import session_scope
 from bot.workorders import views
-from bot.workorders.states import OPEN, TERMINAL, TransitionRefused, plan
+from bot.workorders.shop import ShopLink, enqueue
+from bot.workorders.states import OPEN, STATE_LABELS, TERMINAL, TransitionRefused, catch_up, plan
 from bot.workorders.store import WorkOrderStore
 
 OPEN_HANDOFF = ("queued", "claimed")
@@ -39,15 +40,30 @@ def naive_utc(moment: datetime) -> datetime:
 
 
 @dataclass(frozen=True)
+class CallbackOutcome:
+    status: str  # applied / stale (reported a state it is past) / duplicate (callback id seen)
+    state: str | None
+    handoff_id: str | None
+
+
+@dataclass(frozen=True)
 class MoveOutcome:
     work_order: dict[str, Any]
     handoff_id: str | None  # a person was asked to take over (failed)
 
 
 class WorkOrderService:
-    def __init__(self, database_url: str, kb: KnowledgeBase) -> None:
+    def __init__(self, database_url: str, kb: KnowledgeBase, shop: bool | None = None) -> None:
+        """`shop`: queue every event for the shop's system (default: when credentials.yml has
+        a `shop:` section, see bot/workorders/shop.py)."""
         self.url = database_url
         self.kb = kb
+        self.shop = shop if shop is not None else ShopLink.from_credentials() is not None
+
+    def _outbound(self, db, row: m.WorkOrder, event: m.WorkOrderEvent) -> None:  # type: ignore[no-untyped-def]
+        if self.shop:
+            complaint = db.get(m.Complaint, row.complaint_id)
+            enqueue(db, row, event, complaint.reference)
 
     # --- creating ----------------------------------------------------------------------------
     def kinds_for(self, complaint: m.Complaint, remedy: dict[str, Any]) -> list[str]:
@@ -75,7 +91,8 @@ class WorkOrderService:
             return [w.reference for w in current]  # the same remedy confirmed again
         for earlier in current:  # the customer changed their mind
             if earlier.state in ("created", "accepted", "scheduled"):
-                store.move(earlier, plan(earlier.state, "cancel"), "bot", now, note="客户更换了方案")
+                event = store.move(earlier, plan(earlier.state, "cancel"), "bot", now, note="客户更换了方案")
+                self._outbound(db, earlier, event)
         facts = {"order_id": complaint.order_id, "amount": remedy.get("amount")}
         made = [self._add(store, complaint, kind, now, remedy["kind"], facts, "bot", "bot", notify=False)
                 for kind in self.kinds_for(complaint, remedy)]
@@ -86,8 +103,10 @@ class WorkOrderService:
         spec = self.kb.work_orders.kinds[kind]
         clean = {k: v for k, v in facts.items() if k in FACT_KEYS and v not in (None, "")}
         text = views.customer_line(self.kb, kind, "created", clean) if notify else None
-        return store.add(complaint, kind, spec.team, spec.sla_hours, now, remedy=remedy, facts=clean, origin=origin,
-                         actor=actor, customer_text=text)
+        row = store.add(complaint, kind, spec.team, spec.sla_hours, now, remedy=remedy, facts=clean, origin=origin,
+                        actor=actor, customer_text=text)
+        self._outbound(store.db, row, store.events(row.id)[-1])
+        return row
 
     def create_by_agent(self, complaint_reference: str, kind: str, facts: dict[str, Any], address: str | None,
                         actor: str) -> dict[str, Any]:
@@ -113,16 +132,23 @@ class WorkOrderService:
         with session_scope(self.url) as db:
             store = WorkOrderStore(db)
             row = store.get(work_order_id)
-            move = plan(row.state, action)
-            changes, note = self._move_details(row, action, slot, reason)
-            facts = {**(row.facts or {}), **changes.get("facts", {})}
-            text = views.customer_line(self.kb, row.kind, move.to_state, facts)
-            if move.to_state == "failed":
-                text = views.failed_line(self.kb, row.kind)
-            store.move(row, move, actor, now, note=note, customer_text=text, changes=changes)
+            handoff_id = self.step(db, store, row, action, actor, now, slot=slot, reason=reason)
             complaint = db.get(m.Complaint, row.complaint_id)
-            handoff_id = self._after_move(db, store, row, complaint, now, note)
             return MoveOutcome(views.staff_view(self.kb, row, complaint.reference, reveal=True), handoff_id)
+
+    def step(self, db, store: WorkOrderStore, row: m.WorkOrder, action: str, actor: str,  # type: ignore[no-untyped-def]
+             now: datetime, *, slot: str | None = None, reason: str | None = None) -> str | None:
+        """One move inside the caller's transaction, with everything it does to the case."""
+        move = plan(row.state, action)
+        changes, note = self._move_details(row, action, slot, reason)
+        facts = {**(row.facts or {}), **changes.get("facts", {})}
+        text = views.customer_line(self.kb, row.kind, move.to_state, facts)
+        if move.to_state == "failed":
+            text = views.failed_line(self.kb, row.kind)
+        event = store.move(row, move, actor, now, note=note, customer_text=text, changes=changes)
+        self._outbound(db, row, event)
+        complaint = db.get(m.Complaint, row.complaint_id)
+        return self._after_move(db, store, row, complaint, now, note)
 
     @staticmethod
     def _move_details(row: m.WorkOrder, action: str, slot: str | None, reason: str | None) -> tuple[dict, str | None]:
@@ -155,6 +181,32 @@ class WorkOrderService:
             else:
                 self._release_followups(db, complaint.id, None)
         return None
+
+    # --- status callbacks from the shop's system ----------------------------------------------
+    def apply_callback(self, callback_id: str, work_order: str, state: str, slot: str | None,
+                       reason: str | None) -> CallbackOutcome:
+        """Bring the work order to the reported state (catching up on reports that arrived out
+        of order; a late or repeated report changes nothing), once per callback id."""
+        now = m.utcnow()
+        with session_scope(self.url) as db:
+            if db.get(m.ShopCallback, callback_id) is not None:
+                return CallbackOutcome("duplicate", None, None)
+            store = WorkOrderStore(db)
+            row = db.get(m.WorkOrder, work_order) or db.execute(
+                select(m.WorkOrder).where(m.WorkOrder.reference == work_order)).scalar_one_or_none()
+            if row is None:
+                raise TransitionRefused("not_found", "没有找到这张工单，请核对工单号后再发送。", status=404)
+            actions = catch_up(row.state, state)
+            if actions is None:
+                raise TransitionRefused(
+                    "transition_refused", f"工单当前是「{STATE_LABELS[row.state]}」，报告的「{STATE_LABELS[state]}」"
+                    "与它衔接不上，工单保持原样，请人工核对后再发送。")
+            db.add(m.ShopCallback(callback_id=callback_id, work_order_id=row.id, state=state, received_at=now))
+            handoff_id = None
+            for action in actions or []:
+                handoff_id = self.step(db, store, row, action, "shop", now, slot=slot or "约定的时间",
+                                       reason=reason or "商家系统报告未完成") or handoff_id
+            return CallbackOutcome("applied" if actions else "stale", row.state, handoff_id)
 
     # --- the follow-up follows the work --------------------------------------------------------
     def _release_followups(self, db, complaint_id: str, done_at: datetime | None) -> None:  # type: ignore[no-untyped-def]

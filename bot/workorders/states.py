@@ -77,3 +77,25 @@ def plan(current: str, action: str) -> Move:
 
 def allowed_actions(current: str) -> list[str]:
     return [action for action, (_, sources) in MOVES.items() if current in sources]
+
+
+# The happy path, in order: a shop system's status callbacks may arrive out of order.
+PATH = ("created", "accepted", "scheduled", "in_progress", "done")
+ACTION_TO = {target: action for action, (target, _) in MOVES.items()}
+
+
+def catch_up(current: str, target: str) -> list[str] | None:
+    """The actions that bring `current` to `target` (a status reported by a shop system):
+    [] when `target` is where it is or behind it on the happy path (a late or repeated report),
+    None when no move leads there (refused)."""
+    if target == current or (current in PATH and target in PATH and PATH.index(target) < PATH.index(current)):
+        return []
+    if target not in ACTION_TO:
+        return None
+    actions = []
+    state = current
+    if state == "created" and target in PATH[2:]:
+        actions.append("accept")  # a shop that reports scheduled/started/done has accepted it
+        state = "accepted"
+    _, sources = MOVES[ACTION_TO[target]]
+    return actions + [ACTION_TO[target]] if state in sources else None

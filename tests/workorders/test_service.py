@@ -13,17 +13,16 @@ import asyncio
 import threading
 from datetime import datetime, timedelta, timezone
 from decimal import Decimal
-from pathlib import Path
 
 import pytest
 from sqlalchemy import select, text
 
 from bot.complaints import ComplaintService
 from bot.knowledge import load_knowledge_base
-from bot.orders import DatabaseOrders, seed_demo_orders
+from bot.orders import DatabaseOrders
 from bot.remedy import RemedyOption
 from bot.storage import models as m
-from bot.storage.db import engine_for, migrate, session_scope
+from bot.storage.db import engine_for, session_scope
 from bot.workorders.service import AWAITING_WORK, WorkOrderService
 from bot.workorders.states import TransitionRefused
 
@@ -31,14 +30,6 @@ KB = load_knowledge_base()
 RETURN = RemedyOption("return", "退货退款", "七日内", "cpl_25")
 GOODWILL = RemedyOption("compensation", "补偿", "服务", "goodwill", amount=Decimal("50"))
 CHOSEN = datetime(2026, 12, 5, 7, 0)  # the customer chose 15:00 Shanghai time
-
-
-@pytest.fixture
-def url(tmp_path: Path) -> str:
-    database = f"sqlite:///{tmp_path / 'records.db'}"
-    migrate(database)
-    seed_demo_orders(database, KB)
-    return database
 
 
 def complaints(url: str) -> ComplaintService:

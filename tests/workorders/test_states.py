@@ -60,3 +60,22 @@ def test_every_state_is_reachable_and_every_open_state_can_fail() -> None:
     assert targets == set(STATES)
     for state in set(STATES) - TERMINAL:
         assert "fail" in allowed_actions(state)
+
+
+@pytest.mark.parametrize(("current", "target", "actions"), [
+    ("created", "done", ["accept", "done"]),
+    ("created", "scheduled", ["accept", "schedule"]),
+    ("accepted", "in_progress", ["start"]),
+    ("done", "accepted", []),          # a late report of an earlier state changes nothing
+    ("in_progress", "scheduled", []),
+    ("scheduled", "scheduled", []),
+    ("created", "failed", ["fail"]),
+    ("cancelled", "done", None),        # nothing leads out of a finished state
+    ("in_progress", "cancelled", None),
+    ("done", "failed", None),
+])
+def test_a_shop_systems_reported_state_is_caught_up_with_or_ignored_when_late(
+        current: str, target: str, actions: list[str] | None) -> None:
+    from bot.workorders.states import catch_up
+
+    assert catch_up(current, target) == actions

@@ -1,4 +1,4 @@
-"""work orders and their moves (issue 18)
+"""work orders, their moves, the shop webhook outbox and applied callbacks (issue 18)
 
 Revision ID: 0008
 Revises: 0007
@@ -56,8 +56,33 @@ def upgrade() -> None:
     )
     op.create_index("ix_work_order_events_work_order_id", "work_order_events", ["work_order_id"])
     op.create_index("ix_work_order_events_unnotified", "work_order_events", ["notified_at"])
+    op.create_table(
+        "shop_events",
+        sa.Column("id", sa.Integer(), primary_key=True, autoincrement=True),
+        sa.Column("work_order_id", sa.String(32), sa.ForeignKey("work_orders.id"), nullable=False),
+        sa.Column("idempotency_key", sa.String(64), nullable=False, unique=True),
+        sa.Column("payload", sa.String(8192), nullable=False),
+        sa.Column("status", sa.String(16), nullable=False),
+        sa.Column("attempts", sa.Integer(), nullable=False),
+        sa.Column("next_attempt_at", sa.DateTime(), nullable=True),
+        sa.Column("claimed_until", sa.DateTime(), nullable=True),
+        sa.Column("last_error", sa.String(256), nullable=True),
+        sa.Column("created_at", sa.DateTime(), nullable=False),
+        sa.Column("sent_at", sa.DateTime(), nullable=True),
+    )
+    op.create_index("ix_shop_events_work_order_id", "shop_events", ["work_order_id"])
+    op.create_index("ix_shop_events_status", "shop_events", ["status", "id"])
+    op.create_table(
+        "shop_callbacks",
+        sa.Column("callback_id", sa.String(64), primary_key=True),
+        sa.Column("work_order_id", sa.String(32), nullable=False),
+        sa.Column("state", sa.String(16), nullable=False),
+        sa.Column("received_at", sa.DateTime(), nullable=False),
+    )
 
 
 def downgrade() -> None:
+    op.drop_table("shop_callbacks")
+    op.drop_table("shop_events")
     op.drop_table("work_order_events")
     op.drop_table("work_orders")
