@@ -336,6 +336,13 @@ PATHS: dict[str, Any] = {
         _ok(obj(["items"], items={"type": "array", "items": obj(
             ["id", "reference", "type", "attempts", "error", "created_at"], id=INT, reference=STR, type=STR,
             attempts=INT, error=STR, created_at=STR)})), role="supervise")},
+    "/api/console/workorders/figures": {"get": op(
+        "Work-order figures for a period: by kind and state, per team (open, overdue, done within SLA, time to "
+        "done), overdue now", _ok(obj(["since", "by_kind", "by_team", "total", "overdue"], since=STR, total=INT,
+                                      overdue=INT, by_kind={"type": "array", "items": ANY_OBJ},
+                                      by_team={"type": "array", "items": ANY_OBJ})),
+        role="supervise", params=[_query("days", {"type": "integer", "minimum": 1, "maximum": 366},
+                                         "the last N days (default 30)")])},
     "/api/console/workorders/{work_order_id}": {
         "parameters": [{"name": "work_order_id", "in": "path", "required": True, "schema": STR}],
         "get": op("One work order with its moves", _ok(ref("WorkOrder")), role="handle")},

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 from dataclasses import dataclass
+from datetime import timedelta
 from typing import Any
 
 from aiohttp import web
@@ -16,6 +17,7 @@ from bot.console.live import LiveEvents
 from bot.storage import models as m
 from bot.storage.db import session_scope
 from bot.workorders import shop
+from bot.workorders.figures import summary
 from bot.workorders.notify import WorkOrderNotifier
 from bot.workorders.service import WorkOrderService
 from bot.workorders.states import ACTION_LABELS, STATE_LABELS, STATES, TransitionRefused
@@ -113,6 +115,19 @@ async def dead_letters(request: web.Request) -> web.Response:
     return web.json_response({"items": items})
 
 
+async def figures(request: web.Request) -> web.Response:
+    """Work orders by kind and state, per team, time to done, overdue (supervisors)."""
+    await current_user(request, "supervise")
+    raw = request.query.get("days", "30")
+    if not raw.isdigit() or not 1 <= int(raw) <= 366:
+        raise api_error(400, "bad_days", "请选择1到366天之间的统计范围。")
+    now = m.utcnow()
+    office = request.app[BACK_OFFICE]
+    found = await asyncio.to_thread(summary, office.service.url, office.service.kb, now - timedelta(days=int(raw)),
+                                    now)
+    return web.json_response(found)
+
+
 def _text(body: dict[str, Any], key: str) -> str | None:
     value = body.get(key)
     if value is None:
@@ -127,5 +142,6 @@ def add_routes(app: web.Application) -> None:
     r.add_get("/api/console/workorders", listing)
     r.add_post("/api/console/workorders", create)
     r.add_get("/api/console/workorders/dead-letters", dead_letters)
+    r.add_get("/api/console/workorders/figures", figures)
     r.add_get("/api/console/workorders/{work_order_id}", detail)
     r.add_post("/api/console/workorders/{work_order_id}/moves", move)

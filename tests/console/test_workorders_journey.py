@@ -140,3 +140,17 @@ def test_an_agent_creates_a_work_order_from_a_case_address_masked_for_agents(
     assert customer.say("进度如何").texts[0] == "维修单已生成，售后同事正在为您安排师傅。"
     unknown = agent.post("/api/console/workorders", json={"complaint_reference": "TS19990101-0001", "kind": "refund"})
     assert unknown.status_code == 404 and unknown.json()["message"]
+
+
+def test_supervisors_see_work_order_figures_and_dead_letters(server: Server, staff: Staff, console) -> None:  # type: ignore[no-untyped-def]
+    refund_customer(server)
+    supervisor = console(staff.supervisor)
+    figures = supervisor.get("/api/console/workorders/figures", params={"days": 7})
+    assert figures.status_code == 200, figures.text
+    kinds = {row["kind"]: row for row in figures.json()["by_kind"]}
+    assert kinds["refund"]["total"] >= 1 and kinds["refund"]["label"] == "退款"
+    assert {row["team"] for row in figures.json()["by_team"]} >= {"物流组", "财务组"}
+    assert supervisor.get("/api/console/workorders/figures", params={"days": "lots"}).status_code == 400
+    assert supervisor.get("/api/console/workorders/dead-letters").json() == {"items": []}  # no shop system here
+    agent = console(staff.agent)
+    assert agent.get("/api/console/workorders/figures").status_code == 403
