@@ -88,6 +88,7 @@ class ComplaintService:
         self.kb = kb
         self.orders = orders
         self.engine = RemedyEngine(kb)
+        self.work_orders = WorkOrderService(database_url, kb)  # a confirmed remedy creates them
 
     # --- conversations and complaints ----------------------------------------------------
     @staticmethod
@@ -285,7 +286,7 @@ class ComplaintService:
             complaint.approval = "pending" if option.needs_approval else None
             complaint.status = "accepted"
             session.flush()
-            WorkOrderService(self.url, self.kb).create_for_remedy(session, complaint, option.as_dict())
+            self.work_orders.create_for_remedy(session, complaint, option.as_dict())
             if option.needs_approval and complaint.severity < 2:
                 # compensation above the bot's cap: a level-2 case, an agent reviews (DOMAIN.md)
                 complaint.severity = 2
@@ -396,7 +397,7 @@ class ComplaintService:
                 followup_at=followup.due_at.replace(tzinfo=timezone.utc)
                 if followup and followup.status == "scheduled" else None,
                 handoff_status=handoff.status if handoff else None,
-                work_orders=tuple(WorkOrderService(self.url, self.kb).customer_lines(session, complaint.id)),
+                work_orders=tuple(self.work_orders.customer_lines(session, complaint.id)),
                 followup_after_work=bool(followup and followup.status == AWAITING_WORK),
             )
 
