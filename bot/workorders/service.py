@@ -6,7 +6,7 @@
 - done (the last open one of the complaint): the complaint is resolved and the follow-up
   waiting for the work becomes due a set time later, at the time of day the customer chose;
 - failed: the complaint is reopened and queued for a person with the reason;
-- overdue (past the SLA of its kind): queued for a person once.
+- overdue (past the SLA of its kind): the complaint is reopened and queued for a person, once.
 Customer-facing changes carry their line (`customer_text`); notify.py sends it once.
 """
 
@@ -176,7 +176,7 @@ class WorkOrderService:
         siblings = store.for_complaint(complaint.id)
         if row.state in TERMINAL and all(w.state in ("done", "cancelled") for w in siblings):
             if any(w.state == "done" for w in siblings):
-                complaint.status = "resolved" if complaint.status != "reopened" else complaint.status
+                complaint.status = "resolved"
                 self._release_followups(db, complaint.id, now)
             else:
                 self._release_followups(db, complaint.id, None)
@@ -261,6 +261,7 @@ class WorkOrderService:
                     continue
                 row = store.get(work_order_id)
                 complaint = db.get(m.Complaint, row.complaint_id)
+                complaint.status = "reopened"
                 label = self.kb.work_orders.kinds[row.kind].label
                 handoff_id = self._queue_for_person(
                     db, complaint, "workorder_overdue", f"工单{row.reference}（{label}）已超出时限，请跟进。", now)

@@ -210,6 +210,7 @@ def test_an_overdue_work_order_escalates_once(url: str) -> None:
         handoffs = db.execute(select(m.Handoff)).scalars().all()
     assert len(handoffs) == 1 and handoffs[0].reasons == ["workorder_overdue"]
     assert handoffs[0].complaint_id == complaint_id
+    assert complaint(url, complaint_id).status == "reopened"
     assert all(w["overdue"] for w in service.listing([], None, reveal=False))
 
 
