@@ -99,13 +99,15 @@ class WorkOrderService:
         return [w.reference for w in made]
 
     def _add(self, store: WorkOrderStore, complaint: m.Complaint, kind: str, now: datetime, remedy: str | None,
-             facts: dict, origin: str, actor: str, notify: bool) -> m.WorkOrder:
+             facts: dict, origin: str, actor: str, notify: bool, address: str | None = None) -> m.WorkOrder:
         spec = self.kb.work_orders.kinds[kind]
         clean = {k: v for k, v in facts.items() if k in FACT_KEYS and v not in (None, "")}
         text = views.customer_line(self.kb, kind, "created", clean) if notify else None
         row = store.add(complaint, kind, spec.team, spec.sla_hours, now, remedy=remedy, facts=clean, origin=origin,
                         actor=actor, customer_text=text)
-        self._outbound(store.db, row, store.events(row.id)[-1])
+        if address:
+            store.set_address(row, address, mask_address(address))
+        self._outbound(store.db, row, store.events(row.id)[-1])  # the shop needs the address too
         return row
 
     def create_by_agent(self, complaint_reference: str, kind: str, facts: dict[str, Any], address: str | None,
@@ -120,9 +122,8 @@ class WorkOrderService:
                 raise TransitionRefused("complaint_not_found", "没有找到这个投诉编号，请核对后再试。", status=404)
             store = WorkOrderStore(db)
             facts = {"order_id": complaint.order_id, **_clean_facts(facts)}
-            row = self._add(store, complaint, kind, m.utcnow(), complaint.remedy, facts, "agent", actor, notify=True)
-            if address:
-                store.set_address(row, _checked_address(address), mask_address(address))
+            row = self._add(store, complaint, kind, m.utcnow(), complaint.remedy, facts, "agent", actor, notify=True,
+                            address=_checked_address(address) if address else None)
             return views.staff_view(self.kb, row, complaint.reference, reveal=True)
 
     # --- moving ------------------------------------------------------------------------------

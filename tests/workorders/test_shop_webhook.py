@@ -17,10 +17,10 @@ from pathlib import Path
 
 import pytest
 import yaml
-from sqlalchemy import select
+from sqlalchemy import select, text
 
 from bot.storage import models as m
-from bot.storage.db import session_scope
+from bot.storage.db import engine_for, session_scope
 from bot.workorders.service import WorkOrderService
 from bot.workorders.shop import LEASE, ShopLink, ShopSender, dead_letters
 from tests.shop_standin import ShopStandIn
@@ -151,3 +151,18 @@ def test_the_back_off_doubles_up_to_its_cap(configured: ShopLink) -> None:
     assert waits[0] == timedelta(seconds=configured.retry_base_s)
     assert waits[1] == 2 * waits[0]
     assert max(waits) == timedelta(seconds=configured.retry_cap_s)
+
+
+def test_an_agent_created_pickup_reaches_the_shop_with_its_address(url: str, configured: ShopLink,
+                                                                  shop: ShopStandIn) -> None:
+    complaint_id = open_case(url)
+    with session_scope(url) as db:
+        reference = db.get(m.Complaint, complaint_id).reference
+    address = "杭州市西湖区文三路90号2单元"
+    WorkOrderService(url, KB).create_by_agent(reference, "repair_visit", {"time_slot": "周六上午"}, address, "li")
+    asyncio.run(ShopSender(url, configured, Clock()).tick())
+    [visit] = [e for e in shop.events if e["work_order"]["kind"] == "repair_visit"]
+    assert visit["work_order"]["address"] == address and visit["work_order"]["facts"]["time_slot"] == "周六上午"
+    with engine_for(url).connect() as connection:
+        stored = connection.execute(text("SELECT payload FROM shop_events")).scalars().all()
+    assert len(stored) == 3 and not any("文三路" in raw for raw in stored)  # encrypted at rest
