@@ -87,6 +87,9 @@ def work_done(server: Server, customer: Chat) -> None:
         service.move(row["id"], "accept", "test")
         service.move(row["id"], "done", "test")
     assert customer.follow_ups()[0]["status"] == "scheduled"
+    # the scheduler tells the customer about the work (lines waiting in their outbox) first
+    wait_for(lambda: not sql(server, "SELECT id FROM work_order_events WHERE customer_text IS NOT NULL "
+                                     "AND notified_at IS NULL"))
 
 
 def follow_up_comes_due(server: Server, customer: Chat) -> None:
