@@ -150,7 +150,6 @@ def console_texts() -> list[tuple[str, str]]:
     found = [(f"console.auth.{name}", getattr(auth, name))
              for name in ("NOT_LOGGED_IN", "NOT_ALLOWED", "BAD_CSRF", "BAD_LOGIN", "LOCKED")]
     found += [(f"console.desk.{name}", getattr(desk, name).message) for name in ("NOT_FOUND", "NOT_OPEN")]
-    found += workorder_refusals()
     return found
 
 
@@ -205,7 +204,7 @@ def kb_texts() -> list[tuple[str, str]]:
     return [(f"{file_key}.yml:{path}", text) for file_key, path, text in KB.customer_texts()]
 
 
-ALL_TEXTS = domain_texts() + builder_texts() + channel_texts() + console_texts() + kb_texts()
+ALL_TEXTS = domain_texts() + builder_texts() + channel_texts() + console_texts() + kb_texts() + workorder_refusals()
 
 
 @pytest.mark.parametrize(("where", "text"), ALL_TEXTS, ids=[w for w, _ in ALL_TEXTS])

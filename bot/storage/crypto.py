@@ -99,12 +99,6 @@ def mask_phone(phone: str) -> str:
     return _PHONE.sub(lambda m: f"{m.group(1)}****{m.group(3)}", phone)
 
 
-def mask_address(address: str) -> str:
-    """An address for staff who may not see it: the district stays, the rest is hidden."""
-    address = address.strip()
-    return (address[:6] if len(address) > 8 else "") + "****"
-
-
 def mask_personal_data(text: str) -> str:
     """Mask phones, ID numbers, e-mails and street addresses inside free text (for logs)."""
     text = _PHONE.sub(lambda m: f"{m.group(1)}****{m.group(3)}", text)

@@ -20,7 +20,6 @@ from sqlalchemy import select
 
 from bot.knowledge import KnowledgeBase
 from bot.storage import models as m
-from bot.storage.crypto import mask_address
 from bot.storage.db import session_scope
 from bot.workorders import views
 from bot.workorders.shop import ShopLink, enqueue
@@ -106,7 +105,7 @@ class WorkOrderService:
         row = store.add(complaint, kind, spec.team, spec.sla_hours, now, remedy=remedy, facts=clean, origin=origin,
                         actor=actor, customer_text=text)
         if address:
-            store.set_address(row, address, mask_address(address))
+            store.set_address(row, address, views.mask_address(address))
         self._outbound(store.db, row, store.events(row.id)[-1])  # the shop needs the address too
         return row
 

@@ -10,6 +10,13 @@ from bot.storage import models as m
 from bot.storage.crypto import mask_personal_data
 from bot.workorders.states import STATE_LABELS, STATES, allowed_actions
 
+
+def mask_address(address: str) -> str:
+    """An address for staff who may not see it: the district stays, the rest is hidden."""
+    address = address.strip()
+    return (address[:6] if len(address) > 8 else "") + "****"
+
+
 # Where a kind has no line for a state, the customer hears the line of the nearest earlier one.
 CUSTOMER_ORDER = ("created", "accepted", "scheduled", "in_progress", "done")
 
