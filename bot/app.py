@@ -12,7 +12,7 @@ from bot.appkeys import AGENT, DELIVERY, GATEWAY, SERVICES, SETTINGS
 from bot.channels.identity import IDENTITY, CustomerIdentity
 from bot.channels.rest import RestChannel
 from bot.channels.socketio import SocketIOChannel, socket_server
-from bot.console import analytics_api, openapi, training_api
+from bot.console import analytics_api, openapi, training_api, workorders_api
 from bot.console import api as console_api
 from bot.console import auth as console_auth
 from bot.console.accounts import Accounts
@@ -34,6 +34,10 @@ from bot.settings import Settings
 from bot.sms import LocalSmsOutbox
 from bot.tasks import stop_task
 from bot.web import pages
+from bot.workorders import webhook_api
+from bot.workorders.notify import WorkOrderNotifier, WorkOrderTicker
+from bot.workorders.service import WorkOrderService
+from bot.workorders.shop import ShopLink, ShopSender
 
 log = logging.getLogger(__name__)
 SCHEDULER_TASK = web.AppKey("scheduler_task", asyncio.Task)
@@ -87,12 +91,39 @@ async def _warm_up(app: web.Application) -> None:
     await app[AGENT].parse_message("你好")
 
 
+def _back_office(app: web.Application, settings: Settings) -> workorders_api.BackOffice:
+    svc = app[SERVICES]
+    notifier = WorkOrderNotifier(settings.database_url, app[AGENT], app[DELIVERY])
+    return workorders_api.BackOffice(WorkOrderService(settings.database_url, svc.kb), notifier, svc.live)
+
+
+def _add_shop_link(app: web.Application, settings: Settings) -> None:
+    """The shop system's signed webhooks and callbacks, when credentials.yml has `shop:`."""
+    link = ShopLink.from_credentials()
+    office = app[workorders_api.BACK_OFFICE]
+    if link is not None:
+        app[webhook_api.SHOP] = link
+        app[webhook_api.SHOP_SERVICE] = office.service
+
+        async def after_callback(outcome) -> None:  # type: ignore[no-untyped-def]
+            await office.notifier.flush()
+            if outcome.handoff_id:
+                await office.live.queue_changed("new", outcome.handoff_id, 2)
+
+        app[webhook_api.AFTER_CALLBACK] = after_callback
+    webhook_api.add_routes(app)
+
+
 def scheduler_for(app: web.Application, settings: Settings) -> FollowUpScheduler:
     svc = app[SERVICES]
+    office = app.get(workorders_api.BACK_OFFICE) or _back_office(app, settings)
     parts = SchedulerParts(
         agent=app[AGENT], kb=svc.kb, store=FollowUpStore(settings.database_url, svc.kb.service.followup),
         sla=SlaWatch(settings.database_url, svc.kb), delivery=app[DELIVERY],
         sms=LocalSmsOutbox(settings.database_url), live=svc.live,
+        workorders=WorkOrderTicker(office.service, office.notifier, svc.live,
+                                   ShopSender(settings.database_url, app[webhook_api.SHOP])
+                                   if webhook_api.SHOP in app else None),
     )
     return FollowUpScheduler(parts, interval_s=settings.scheduler_interval_s)
 
@@ -127,6 +158,9 @@ def _add_console(app: web.Application, sio, settings: Settings) -> None:  # type
     console_api.add_routes(app)
     training_api.add_routes(app)
     analytics_api.add_routes(app)
+    app[workorders_api.BACK_OFFICE] = _back_office(app, settings)
+    workorders_api.add_routes(app)
+    _add_shop_link(app, settings)
     openapi.add_routes(app)
 
 

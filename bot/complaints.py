@@ -21,6 +21,8 @@ from bot.remedy import RemedyDecision, RemedyEngine, RemedyOption, RemedyRequest
 from bot.storage import models as m
 from bot.storage.crypto import lookup_hash, mask_personal_data, mask_phone
 from bot.storage.db import session_scope
+from bot.workorders.service import AWAITING_WORK, WorkOrderService
+from bot.workorders.states import OPEN as OPEN_WORK
 
 STATUS_LABELS = {
     "open": "已受理，正在核实",
@@ -49,6 +51,8 @@ class Progress:
     approval: str | None
     followup_at: datetime | None
     handoff_status: str | None
+    work_orders: tuple[str, ...] = ()  # what the customer hears about each work order
+    followup_after_work: bool = False  # the follow-up waits until the work is done
 
 
 @dataclass(frozen=True)
@@ -84,6 +88,7 @@ class ComplaintService:
         self.kb = kb
         self.orders = orders
         self.engine = RemedyEngine(kb)
+        self.work_orders = WorkOrderService(database_url, kb)  # a confirmed remedy creates them
 
     # --- conversations and complaints ----------------------------------------------------
     @staticmethod
@@ -280,6 +285,8 @@ class ComplaintService:
             complaint.compensation_amount = option.amount
             complaint.approval = "pending" if option.needs_approval else None
             complaint.status = "accepted"
+            session.flush()
+            self.work_orders.create_for_remedy(session, complaint, option.as_dict())
             if option.needs_approval and complaint.severity < 2:
                 # compensation above the bot's cap: a level-2 case, an agent reviews (DOMAIN.md)
                 complaint.severity = 2
@@ -298,11 +305,20 @@ class ComplaintService:
                     conversation_id=conversation.id,
                     channel=conversation.channel,
                     due_at=_naive_utc(due_at),
+                    # while work orders are open, the follow-up waits for them (bot/workorders/)
+                    status=AWAITING_WORK if self._work_open(session, complaint_id) else "scheduled",
                 )
             )
             complaint = session.get(m.Complaint, complaint_id)
             if complaint is not None and complaint.status == "accepted":
                 complaint.status = "in_progress"
+
+    @staticmethod
+    def _work_open(session, complaint_id: str) -> bool:  # type: ignore[no-untyped-def]
+        return session.execute(
+            select(m.WorkOrder.id).where(m.WorkOrder.complaint_id == complaint_id,
+                                         m.WorkOrder.state.in_(OPEN_WORK)).limit(1)
+        ).first() is not None
 
     # --- follow-up answers ------------------------------------------------------------------
     async def followup_context(self, complaint_id: str | None) -> tuple[str, str | None]:
@@ -361,7 +377,7 @@ class ComplaintService:
                 return None
             followup = session.execute(
                 select(m.FollowUp)
-                .where(m.FollowUp.complaint_id == complaint.id, m.FollowUp.status == "scheduled")
+                .where(m.FollowUp.complaint_id == complaint.id, m.FollowUp.status.in_(("scheduled", AWAITING_WORK)))
                 .order_by(m.FollowUp.due_at)
                 .limit(1)
             ).scalar_one_or_none()
@@ -378,8 +394,11 @@ class ComplaintService:
                 status_label=STATUS_LABELS.get(complaint.status, complaint.status),
                 remedy_label=self.kb.remedy_label(complaint.remedy) if complaint.remedy in self.kb.remedies.kinds else None,
                 approval=complaint.approval,
-                followup_at=followup.due_at.replace(tzinfo=timezone.utc) if followup else None,
+                followup_at=followup.due_at.replace(tzinfo=timezone.utc)
+                if followup and followup.status == "scheduled" else None,
                 handoff_status=handoff.status if handoff else None,
+                work_orders=tuple(self.work_orders.customer_lines(session, complaint.id)),
+                followup_after_work=bool(followup and followup.status == AWAITING_WORK),
             )
 
     # --- handoff -------------------------------------------------------------------------

@@ -71,6 +71,8 @@ REASON_LABELS = {
     "above_cap": "补偿超出机器人权限",
     "sla_breach": "超出服务时限",
     "followup_unsolved": "回访时问题仍未解决",
+    "workorder_failed": "工单执行受阻",
+    "workorder_overdue": "工单超出时限",
     "low_csat": "回访满意度偏低",
 }
 

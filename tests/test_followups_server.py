@@ -19,6 +19,8 @@ import pytest
 import yaml
 from sqlalchemy import create_engine, text
 
+from bot.knowledge import load_knowledge_base
+from bot.workorders.service import WorkOrderService
 from tests.conftest import ROOT, Server, start_server, stop_server
 from tests.conversation.chat import Chat
 from tests.unit.test_followup_store import T0, book
@@ -74,7 +76,23 @@ def booked_customer(server: Server) -> Chat:
     return customer
 
 
+def work_done(server: Server, customer: Chat) -> None:
+    """The shop carries out the agreed remedy: the follow-up waits for its work orders (issue 18)."""
+    service = WorkOrderService(server.database_url, load_knowledge_base())
+    rows = sql(server, "SELECT w.id FROM work_orders w JOIN complaints c ON c.id = w.complaint_id "
+                       "JOIN conversations v ON v.id = c.conversation_id WHERE v.sender_id = :s", s=customer.sender)
+    assert rows
+    for row in rows:
+        service.move(row["id"], "accept", "test")
+        service.move(row["id"], "done", "test")
+    assert customer.follow_ups()[0]["status"] == "scheduled"
+    # the scheduler tells the customer about the work (lines waiting in their outbox) first
+    wait_for(lambda: not sql(server, "SELECT id FROM work_order_events WHERE customer_text IS NOT NULL "
+                                     "AND notified_at IS NULL"))
+
+
 def follow_up_comes_due(server: Server, customer: Chat) -> None:
+    work_done(server, customer)
     [follow_up] = customer.follow_ups()
     sql(server, "UPDATE follow_ups SET due_at = :past WHERE id = :id", past="2026-01-01 00:00:00", id=follow_up["id"])
     # "sent" is recorded after the words are in the outbox; the tracker has them a moment earlier,
@@ -124,6 +142,7 @@ def test_an_unsolved_answer_reopens_the_complaint_and_hands_it_to_a_person(follo
 def test_a_follow_up_while_a_person_has_the_conversation_waits(followup_server: Server) -> None:
     customer = booked_customer(followup_server)
     customer.say("转人工")
+    work_done(followup_server, customer)
     [follow_up] = customer.follow_ups()
     sql(followup_server, "UPDATE follow_ups SET due_at = :past WHERE id = :id", past="2026-01-01 00:00:00",
         id=follow_up["id"])

@@ -133,6 +133,13 @@ def builder_texts() -> list[tuple[str, str]]:
     found.append(("csat_thanks", texts.csat_thanks()))
     found += [("csat_reopened", texts.csat_reopened("TS20261123-0001", solved)) for solved in (True, False)]
     found += [("wait_apology", texts.wait_apology(ref)) for ref in ("TS20261123-0001", None)]
+    found += [("workorder_failed", texts.workorder_failed(k.label)) for k in KB.work_orders.kinds.values()]
+    found.append(("WORKORDER_IN_HAND", texts.WORKORDER_IN_HAND))
+    lines = tuple(f"{k.label}：{line}" for k in KB.work_orders.kinds.values() for line in k.customer.values())
+    for after_work in (True, False):
+        progress = Progress("TS20261123-0001", "产品质量", "in_progress", STATUS_LABELS["in_progress"], "退货退款",
+                            None, None, None, lines, after_work)
+        found.append(("progress:work_orders", texts.progress_text(progress, NOW)))
     return found
 
 
@@ -147,6 +154,27 @@ def console_texts() -> list[tuple[str, str]]:
 
     found += [(f"console.password_policy.{name}", getattr(password_policy, name)) for name in ("TOO_SHORT", "TOO_SIMPLE")]
     found.append(("console.auth.read_json(bad_request)", auth.BAD_BODY.format(where="（display_name）")))
+    return found
+
+
+def workorder_refusals() -> list[tuple[str, str]]:
+    """What staff read when a work-order move is refused (bot/workorders/states.py, service.py)."""
+    from bot.workorders import service, states, store
+
+    found = [("workorders.NOT_FOUND", store.NOT_FOUND.message)]
+    found += [(f"workorders.STATE_LABELS.{k}", v) for k, v in states.STATE_LABELS.items()]
+    for current in states.STATES:
+        for action in [*states.ACTIONS, "unknown"]:
+            try:
+                states.plan(current, action)
+            except states.TransitionRefused as refused:
+                found.append((f"workorders.plan.{current}.{action}", refused.message))
+    samples = [("schedule", None, None), ("fail", None, None)]
+    for action, slot, reason in samples:
+        try:
+            service.WorkOrderService._move_details(None, action, slot, reason)  # type: ignore[arg-type]
+        except states.TransitionRefused as refused:
+            found.append((f"workorders.{action}", refused.message))
     return found
 
 
@@ -182,7 +210,7 @@ def kb_texts() -> list[tuple[str, str]]:
     return [(f"{file_key}.yml:{path}", text) for file_key, path, text in KB.customer_texts()]
 
 
-ALL_TEXTS = domain_texts() + builder_texts() + channel_texts() + console_texts() + kb_texts()
+ALL_TEXTS = domain_texts() + builder_texts() + channel_texts() + console_texts() + kb_texts() + workorder_refusals()
 
 
 @pytest.mark.parametrize(("where", "text"), ALL_TEXTS, ids=[w for w, _ in ALL_TEXTS])

@@ -74,6 +74,23 @@ SCHEMAS: dict[str, Any] = {
                     sla_breaches={"type": "array", "items": obj(
                         ["kind", "target_id", "from_level", "to_level", "at"], kind=STR, target_id=STR,
                         from_level=INT, to_level=INT, at=STR)}),
+    # --- the back office (bot/console/workorders_api.py; states in bot/workorders/states.py) ---
+    "WorkOrder": obj(
+        ["id", "reference", "complaint_reference", "kind", "kind_label", "team", "state", "state_label", "actions",
+         "facts", "due_at", "overdue", "times"],
+        id=STR, reference=STR, complaint_reference=STR, kind=STR, kind_label=STR, team=STR,
+        state={"enum": ["created", "accepted", "scheduled", "in_progress", "done", "failed", "cancelled"]},
+        state_label=STR, actions={"type": "array", "items": {"enum": ["accept", "schedule", "start", "done", "fail",
+                                                                       "cancel"]}},
+        origin={"enum": ["bot", "agent"]}, facts=ANY_OBJ, needs={"type": "array", "items": STR},
+        address={"type": ["string", "null"], "description": "masked unless the role sees personal data"},
+        failure_reason=NSTR, due_at=STR, overdue=BOOL, times=ANY_OBJ,
+        events={"type": "array", "items": obj(["from", "to", "actor", "at"], to=STR, actor=STR, at=STR,
+                                              note=NSTR, told_customer=NSTR, notified=BOOL,
+                                              **{"from": NSTR})}),
+    "WorkOrders": obj(["items", "kinds", "states", "actions", "teams"],
+                      items={"type": "array", "items": {"$ref": "#/components/schemas/WorkOrder"}},
+                      kinds=ANY_OBJ, states=ANY_OBJ, actions=ANY_OBJ, teams={"type": "array", "items": STR}),
     # --- the supervisor dashboard (bot/console/analytics_api.py; figures defined in docs/ANALYTICS.md) ---
     "Rate": {"type": ["number", "null"], "description": "0..1; null when nothing to divide by"},
     "AnalyticsSummary": obj(
@@ -308,6 +325,35 @@ PATHS: dict[str, Any] = {
         "The complaints in view as CSV (UTF-8 with BOM; personal data masked by role; audited)",
         {"200": {"description": "CSV", "content": {"text/csv": {"schema": {"type": "string"}}}}},
         role="supervise", params=ANALYTICS_PERIOD + ANALYTICS_DRILL)},
+    "/api/console/workorders": {
+        "get": op("Work orders, soonest due first (后台工单)", _ok(ref("WorkOrders")), role="handle", params=[
+            _query("state", STR, "comma-separated states"), _query("team", STR, "only this team")]),
+        "post": op("Create a work order from a case (the customer is told)", _ok(ref("WorkOrder"), "201"),
+                   obj(["complaint_reference", "kind"], complaint_reference=STR, kind=STR, address=STR,
+                       facts=obj([], order_id=STR, amount=STR, time_slot=STR)), role="handle", unsafe=True)},
+    "/api/console/workorders/dead-letters": {"get": op(
+        "Work-order events the shop's system never took after the last retry (dead letters)",
+        _ok(obj(["items"], items={"type": "array", "items": obj(
+            ["id", "reference", "type", "attempts", "error", "created_at"], id=INT, reference=STR, type=STR,
+            attempts=INT, error=STR, created_at=STR)})), role="supervise")},
+    "/api/console/workorders/figures": {"get": op(
+        "Work-order figures for a period: by kind and state, per team (open, overdue, done within SLA, time to "
+        "done), overdue now", _ok(obj(["since", "by_kind", "by_team", "total", "overdue"], since=STR, total=INT,
+                                      overdue=INT, by_kind={"type": "array", "items": ANY_OBJ},
+                                      by_team={"type": "array", "items": ANY_OBJ})),
+        role="supervise", params=[_query("days", {"type": "integer", "minimum": 1, "maximum": 366},
+                                         "the last N days (default 30)")])},
+    "/api/console/workorders/{work_order_id}": {
+        "parameters": [{"name": "work_order_id", "in": "path", "required": True, "schema": STR}],
+        "get": op("One work order with its moves", _ok(ref("WorkOrder")), role="handle")},
+    "/api/console/workorders/{work_order_id}/moves": {
+        "parameters": [{"name": "work_order_id", "in": "path", "required": True, "schema": STR}],
+        "post": op("Move a work order (409 with the reason when the state does not allow it; nothing changes)",
+                   _ok(ref("WorkOrder")),
+                   obj(["action"], action={"enum": ["accept", "schedule", "start", "done", "fail", "cancel"]},
+                       slot={"type": "string", "description": "schedule: the agreed time, e.g. 周四下午2点"},
+                       reason={"type": "string", "description": "fail: why (the person taking over reads it)"}),
+                   role="handle", unsafe=True)},
     "/api/console/users": {"post": op("Create a console account", _ok(ref("User"), "201"),
                                       obj(["username", "password", "role"], username=STR, password=STR,
                                           role={"enum": ["agent", "supervisor", "trainer", "admin"]},

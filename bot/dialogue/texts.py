@@ -187,6 +187,8 @@ def progress_text(progress: Progress | None, now: datetime) -> str:
     if progress.remedy_label:
         text += f"已确认的方案是{progress.remedy_label}"
         text += "，补偿金额正在等待主管审批。" if progress.approval == "pending" else "。"
+    for line in progress.work_orders:
+        text += line if line.endswith("。") else line + "。"
     if progress.handoff_status in ("queued", "claimed"):
         text += "资深同事正在跟进您的事情，很快会和您联系。"
     if progress.followup_at:
@@ -194,6 +196,8 @@ def progress_text(progress: Progress | None, now: datetime) -> str:
 
         local = progress.followup_at.astimezone(now.tzinfo)
         text += f"我们约好在{describe(local, now)}回访您。"
+    elif progress.followup_after_work:
+        text += "等工单全部完成后，我们会按您选的时间回访您。"
     return text
 
 
@@ -303,3 +307,13 @@ def wait_apology(reference: str | None) -> str:
     ref = f"（投诉单{reference}）" if reference else ""
     return (f"让您久等了，非常抱歉{ref}。您的问题已经提交主管优先安排，同事会尽快联系您，"
             "您也可以继续留言，每一条我们都会看到。")
+
+
+# --- work orders (bot/workorders/) --------------------------------------------------------
+WORKORDER_IN_HAND = "相关同事正在为您办理。"
+
+
+def workorder_failed(label: str) -> str:
+    """A work order that could not be carried out as planned: a person takes it over."""
+    return f"您的{label}在执行中遇到了一点情况，我们已经请资深同事优先为您跟进，很快会和您联系并给出新的安排。"
+

@@ -36,6 +36,7 @@ from bot.outbox import ONCE_KEY
 from bot.schedule import local
 from bot.sms import LocalSmsOutbox
 from bot.timeparse import _hm, in_quiet_hours
+from bot.workorders.notify import WorkOrderTicker
 
 log = logging.getLogger(__name__)
 
@@ -66,6 +67,7 @@ class TickReport:
     postponed: list[str] = field(default_factory=list)
     closed_unanswered: list[str] = field(default_factory=list)
     breaches: list[Breach] = field(default_factory=list)
+    overdue_work_orders: list[str] = field(default_factory=list)
 
 
 @dataclass
@@ -77,6 +79,7 @@ class SchedulerParts:
     delivery: Delivery
     sms: LocalSmsOutbox
     live: LiveEvents
+    workorders: WorkOrderTicker | None = None  # overdue work orders and their customer lines
 
 
 class FollowUpScheduler:
@@ -110,6 +113,8 @@ class FollowUpScheduler:
         report.breaches = await asyncio.to_thread(self.parts.sla.escalate, now)
         for breach in report.breaches:
             await self._announce_breach(breach, quiet)
+        if self.parts.workorders is not None:
+            report.overdue_work_orders = await self.parts.workorders.tick()
         return report
 
     def _quiet(self, now: datetime) -> bool:

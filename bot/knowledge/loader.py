@@ -63,6 +63,7 @@ class KnowledgeBase:
     service: m.ServiceFile
     demo_orders: m.DemoOrdersFile
     law: m.LawFile
+    work_orders: m.WorkOrdersFile
 
     # --- lookups -----------------------------------------------------------------------
     @functools.cached_property
@@ -159,6 +160,10 @@ class KnowledgeBase:
             yield "policies", f"law_refs.{ref_key}", ref
         for key, article in self.law.articles.items():
             yield "law", f"articles.{key}.gist", article.gist
+        for kind, info in self.work_orders.kinds.items():
+            yield "work_orders", f"kinds.{kind}.label", info.label
+            for state, line in info.customer.items():
+                yield "work_orders", f"kinds.{kind}.customer.{state}", line
 
 
 FILES: dict[str, tuple[str, type[BaseModel]]] = {
@@ -173,6 +178,7 @@ FILES: dict[str, tuple[str, type[BaseModel]]] = {
     "service": ("service.yml", m.ServiceFile),
     "demo_orders": ("demo_orders.yml", m.DemoOrdersFile),
     "law": ("law.yml", m.LawFile),
+    "work_orders": ("work_orders.yml", m.WorkOrdersFile),
 }
 
 

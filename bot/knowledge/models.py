@@ -341,3 +341,33 @@ class DemoOrder(Strict):
 class DemoOrdersFile(Strict):
     customers: list[DemoCustomer]
     orders: list[DemoOrder]
+
+
+WorkOrderState = Literal["created", "accepted", "scheduled", "in_progress", "done"]
+WorkOrderFact = Literal["order_id", "address", "time_slot", "amount"]
+
+
+class WorkOrderKind(Strict):
+    label: Text
+    team: Text
+    sla_hours: conint(gt=0)
+    needs: list[WorkOrderFact] = []
+    customer: dict[WorkOrderState, Text] = {}
+
+
+class WorkOrdersFile(Strict):
+    kinds: dict[Text, WorkOrderKind]
+    from_remedy: dict[RemedyKind, list[Text]]
+    refund_bases: list[Text] = []
+    mail_in_categories: list[Category] = []
+    feedback_types: list[ComplaintType] = []
+    followup_after_done_hours: conint(ge=0)
+
+    @validator("from_remedy")
+    def known_kinds(cls, value: dict[str, list[str]], values: dict) -> dict[str, list[str]]:
+        kinds = values.get("kinds") or {}
+        for remedy, listed in value.items():
+            unknown = [kind for kind in listed if kind not in kinds]
+            if unknown:
+                raise ValueError(f"{remedy}: unknown work order kind {unknown}")
+        return value

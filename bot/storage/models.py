@@ -322,3 +322,84 @@ class TestStoryMark(Base):
     note = Column(String(256), nullable=True)
     created_at = Column(DateTime, nullable=False, default=utcnow)
     updated_at = Column(DateTime, nullable=False, default=utcnow, onupdate=utcnow)
+
+
+class WorkOrder(Base):
+    """A piece of work the shop carries out for a confirmed remedy (工单): a pickup, a
+    shipment, a repair, a refund, a coupon, a payout, feedback to a team. States and the
+    allowed moves: bot/workorders/states.py. The address is personal data: encrypted here,
+    shown masked (`address_masked`) to staff without the right to see it."""
+
+    __tablename__ = "work_orders"
+    id = Column(String(32), primary_key=True, default=new_id)
+    reference = Column(String(32), nullable=False, unique=True)  # TS20261123-0001-1
+    complaint_id = Column(String(32), ForeignKey("complaints.id"), nullable=False, index=True)
+    kind = Column(String(32), nullable=False)
+    team = Column(String(32), nullable=False)
+    state = Column(String(16), nullable=False, default="created")
+    origin = Column(String(16), nullable=False, default="bot")  # bot / agent
+    remedy = Column(String(16), nullable=True)  # the remedy kind it carries out
+    facts = Column(JSON, nullable=False, default=dict)  # order_id, amount, time_slot
+    address = Column(EncryptedText(1024), nullable=True)
+    address_masked = Column(String(128), nullable=True)
+    failure_reason = Column(EncryptedText(2048), nullable=True)
+    created_by = Column(String(64), nullable=False, default="bot")
+    due_at = Column(DateTime, nullable=False)  # the SLA of its kind (knowledge_base/work_orders.yml)
+    escalated_at = Column(DateTime, nullable=True)  # overdue and handed to a person, once
+    created_at = Column(DateTime, nullable=False, default=utcnow)
+    accepted_at = Column(DateTime, nullable=True)
+    scheduled_at = Column(DateTime, nullable=True)
+    started_at = Column(DateTime, nullable=True)
+    done_at = Column(DateTime, nullable=True)
+    failed_at = Column(DateTime, nullable=True)
+    cancelled_at = Column(DateTime, nullable=True)
+    updated_at = Column(DateTime, nullable=False, default=utcnow, onupdate=utcnow)
+
+    __table_args__ = (Index("ix_work_orders_state_due", "state", "due_at"),)
+
+
+class WorkOrderEvent(Base):
+    """One move of a work order (who, when, from, to). `customer_text` is what the customer is
+    told about it; `notified_at` is set once it went out, so each change is sent once."""
+
+    __tablename__ = "work_order_events"
+    id = Column(Integer, primary_key=True, autoincrement=True)
+    work_order_id = Column(String(32), ForeignKey("work_orders.id"), nullable=False, index=True)
+    from_state = Column(String(16), nullable=True)
+    to_state = Column(String(16), nullable=False)
+    actor = Column(String(64), nullable=False)
+    note = Column(EncryptedText(2048), nullable=True)
+    at = Column(DateTime, nullable=False, default=utcnow)
+    customer_text = Column(Text, nullable=True)
+    notified_at = Column(DateTime, nullable=True)
+    __table_args__ = (Index("ix_work_order_events_unnotified", "notified_at"),)
+
+
+class ShopEvent(Base):
+    """A work-order event waiting for (or delivered to) the shop's system: the durable outbox
+    of the signed webhook (bot/workorders/shop.py). Sent strictly in id order; a failure waits
+    with back-off, and after the last attempt the event is `dead` (supervisors see the list)."""
+
+    __tablename__ = "shop_events"
+    id = Column(Integer, primary_key=True, autoincrement=True)
+    work_order_id = Column(String(32), ForeignKey("work_orders.id"), nullable=False, index=True)
+    idempotency_key = Column(String(64), nullable=False, unique=True)
+    payload = Column(EncryptedText(8192), nullable=False)  # JSON; holds the address
+    status = Column(String(16), nullable=False, default="pending")  # pending / sent / dead
+    attempts = Column(Integer, nullable=False, default=0)
+    next_attempt_at = Column(DateTime, nullable=True)
+    claimed_until = Column(DateTime, nullable=True)
+    last_error = Column(String(256), nullable=True)
+    created_at = Column(DateTime, nullable=False, default=utcnow)
+    sent_at = Column(DateTime, nullable=True)
+    __table_args__ = (Index("ix_shop_events_status", "status", "id"),)
+
+
+class ShopCallback(Base):
+    """A status callback from the shop's system already applied: a replay changes nothing."""
+
+    __tablename__ = "shop_callbacks"
+    callback_id = Column(String(64), primary_key=True)
+    work_order_id = Column(String(32), nullable=False)
+    state = Column(String(16), nullable=False)
+    received_at = Column(DateTime, nullable=False, default=utcnow)

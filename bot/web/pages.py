@@ -54,5 +54,6 @@ def add_routes(app: web.Application) -> None:
     app.router.add_get("/console", console)
     app.router.add_get("/console/trainer", lambda request: _page("trainer.html"))  # issue 7
     app.router.add_get("/console/dashboard", lambda request: _page("dashboard.html"))  # issue 9
+    app.router.add_get("/console/workorders", lambda request: _page("workorders.html"))  # issue 18
     app.router.add_static("/static/", HERE / "static", show_index=False)
     app.on_response_prepare.append(_security_headers)

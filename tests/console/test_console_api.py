@@ -348,7 +348,7 @@ def test_evidence_photos_are_shown_to_logged_in_agents_only(server: Server, staf
 
 # --- the OpenAPI document is true ---------------------------------------------------------------
 def _routes(server: Server) -> set[tuple[str, str]]:
-    from bot.console import analytics_api, api, auth, training_api
+    from bot.console import analytics_api, api, auth, training_api, workorders_api
 
     class Collect:
         def __init__(self) -> None:
@@ -365,6 +365,7 @@ def _routes(server: Server) -> set[tuple[str, str]]:
     api.add_routes(FakeApp)  # type: ignore[arg-type]
     training_api.add_routes(FakeApp)  # type: ignore[arg-type]
     analytics_api.add_routes(FakeApp)  # type: ignore[arg-type]
+    workorders_api.add_routes(FakeApp)  # type: ignore[arg-type]
     return FakeApp.router.routes
 
 
@@ -382,7 +383,7 @@ def test_the_console_page_calls_only_documented_routes() -> None:
     from tests.conftest import ROOT
 
     script = "\n".join((ROOT / "bot" / "web" / "static" / name).read_text(encoding="utf-8")
-                        for name in ("console.js", "trainer.js", "dashboard.js"))
+                        for name in ("console.js", "trainer.js", "dashboard.js", "workorders.js"))
     called = set(re.findall(r"[\"'`](/api/[A-Za-z0-9_/{}.$-]*)", script))
     documented = [re.sub(r"\{[^}]+\}", "[^/]+", path) for path in document()["paths"]]
     for path in called:

@@ -38,7 +38,7 @@ def test_broken_kettle_is_heard_recorded_remedied_and_followed_up(customer: Chat
     assert facts["product"] == "电水壶"
     assert any("不加热" in s for s in facts["statements"])
     [follow_up] = customer.follow_ups()
-    assert follow_up["status"] == "scheduled"
+    assert follow_up["status"] == "awaiting_work"  # due once the return's work orders are done
 
 
 def test_facts_already_in_the_rant_are_not_asked_again(customer: Chat) -> None:

@@ -456,7 +456,7 @@ def console_case(draw: st.DrawFn, guarded: frozenset[tuple[str, str]] = GUARDED)
     method, template = draw(st.sampled_from(console_routes()))
     auth = draw(st.sampled_from([a for a in AUTHS if a != "admin" or (method, template) not in guarded]))
     path = template
-    for name in ("handoff_id", "evidence_id", "complaint_id", "sender_id"):
+    for name in ("handoff_id", "evidence_id", "complaint_id", "sender_id", "work_order_id"):
         path = path.replace("{" + name + "}", quote_path(draw(path_value())))
     query = draw(st.lists(st.tuples(st.sampled_from(["from", "to", "channel", "type", "page", "per_page", "day",
                                                      "severity", "csat", "kinds", "limit", "threshold", "target",

@@ -272,6 +272,7 @@
     show($("views"), true);
     show($("tab-supervisor"), can("supervise"));
     show($("tab-dashboard"), can("supervise"));
+    show($("tab-workorders"), can("handle"));
     show($("tab-trainer"), can("train"));
     if (!can("supervise") && state.view === "supervisor") setView("desk");
     setView(state.view);

@@ -1,0 +1,168 @@
+/* 后台工单: staff list work orders and move them. Text from the server is inserted with
+   textContent only. */
+(function () {
+  "use strict";
+
+  var state = { csrf: "", user: null, kinds: {}, states: {}, actions: {} };
+  var NEEDS_SLOT = { schedule: true };
+
+  function $(id) { return document.getElementById(id); }
+  function show(node, on) { node.hidden = !on; }
+  function clear(node) { while (node.firstChild) node.removeChild(node.firstChild); }
+  function el(tag, cls, text) {
+    var node = document.createElement(tag);
+    if (cls) node.className = cls;
+    if (text !== undefined && text !== null) node.textContent = String(text);
+    return node;
+  }
+  function toast(text, kind) {
+    var node = el("div", "toast " + (kind || ""), text);
+    $("toasts").appendChild(node);
+    setTimeout(function () { node.remove(); }, 5000);
+  }
+  function api(method, path, body) {
+    var options = { method: method, credentials: "same-origin", headers: {} };
+    if (method !== "GET") {
+      options.headers["Content-Type"] = "application/json";
+      options.headers["X-CSRF-Token"] = state.csrf;
+      options.body = JSON.stringify(body || {});
+    }
+    return fetch(path, options).then(function (response) {
+      return response.json().catch(function () { return {}; }).then(function (data) {
+        if (response.status === 401) { openLogin(data.message || "请先登录。"); }
+        if (!response.ok) {
+          var error = new Error(data.message || "操作没有成功，请稍后再试。");
+          error.status = response.status;
+          throw error;
+        }
+        return data;
+      });
+    });
+  }
+  function localTime(iso) {
+    if (!iso) return "";
+    return new Date(iso).toLocaleString("zh-CN", { hour12: false });
+  }
+
+  // --- login ------------------------------------------------------------------------------------
+  function openLogin(note) {
+    show($("wo"), false);
+    show($("login"), true);
+    $("login-note").textContent = note || "";
+    show($("login-note"), !!note);
+  }
+  $("login-form").addEventListener("submit", function (event) {
+    event.preventDefault();
+    show($("login-error"), false);
+    api("POST", "/api/auth/login", { username: $("login-user").value, password: $("login-pass").value })
+      .then(function (data) { state.csrf = data.csrf_token; started(data.user); })
+      .catch(function (error) { $("login-error").textContent = error.message; show($("login-error"), true); });
+  });
+  $("logout").addEventListener("click", function () {
+    api("POST", "/api/auth/logout", {}).catch(function () {}).then(function () {
+      return api("GET", "/api/auth/session");
+    }).then(function (data) { state.csrf = data.csrf_token; show($("logout"), false); openLogin("您已退出登录。"); });
+  });
+  function started(user) {
+    state.user = user;
+    $("me").textContent = user.display_name;
+    show($("logout"), true);
+    show($("login"), false);
+    if (user.permissions.indexOf("handle") < 0) {
+      openLogin("这个账号没有处理工单的权限，请用客服或主管账号登录。");
+      return;
+    }
+    show($("wo"), true);
+    load(true);
+  }
+
+  // --- the list ---------------------------------------------------------------------------------
+  function load(first) {
+    var query = [];
+    if ($("f-state").value) query.push("state=" + encodeURIComponent($("f-state").value));
+    if ($("f-team").value) query.push("team=" + encodeURIComponent($("f-team").value));
+    return api("GET", "/api/console/workorders" + (query.length ? "?" + query.join("&") : "")).then(function (data) {
+      state.kinds = data.kinds; state.states = data.states; state.actions = data.actions;
+      if (first) fillChoices(data);
+      render(data.items);
+    }).catch(function (error) { if (error.status !== 401) toast(error.message, "error"); });
+  }
+  function fillChoices(data) {
+    data.teams.forEach(function (team) { var o = el("option", null, team); o.value = team; $("f-team").appendChild(o); });
+    Object.keys(data.kinds).forEach(function (kind) {
+      var o = el("option", null, data.kinds[kind].label); o.value = kind; $("new-kind").appendChild(o);
+    });
+  }
+  function render(items) {
+    var rows = $("rows");
+    clear(rows);
+    show($("empty"), items.length === 0);
+    items.forEach(function (item) { rows.appendChild(row(item)); });
+  }
+  function row(item) {
+    var tr = el("tr", "wo-row");
+    tr.dataset.reference = item.reference;
+    tr.dataset.kind = item.kind;
+    tr.appendChild(el("td", null, item.reference));
+    tr.appendChild(el("td", null, item.kind_label));
+    tr.appendChild(el("td", null, item.team));
+    var stateCell = el("td");
+    stateCell.appendChild(el("span", "wo-state " + item.state, item.state_label));
+    if (item.overdue) stateCell.appendChild(el("span", "wo-state wo-overdue", "已超时"));
+    tr.appendChild(stateCell);
+    tr.appendChild(el("td", null, item.facts.time_slot || ""));
+    tr.appendChild(el("td", null, item.address || ""));
+    tr.appendChild(el("td", null, localTime(item.due_at)));
+    tr.appendChild(actionsCell(item));
+    return tr;
+  }
+  function actionsCell(item) {
+    var td = el("td");
+    var box = el("div", "wo-actions");
+    var input = el("input");
+    input.maxLength = 500;
+    input.placeholder = "约定时间或原因";
+    input.setAttribute("aria-label", "约定时间或原因");
+    item.actions.forEach(function (action) {
+      var button = el("button", "btn small" + (action === "fail" || action === "cancel" ? " danger" : ""),
+                      state.actions[action] || action);
+      button.type = "button";
+      button.dataset.action = action;
+      button.addEventListener("click", function () { move(item, action, input.value.trim()); });
+      box.appendChild(button);
+    });
+    if (item.actions.length) box.appendChild(input);
+    td.appendChild(box);
+    return td;
+  }
+  function move(item, action, text) {
+    var body = { action: action };
+    if (NEEDS_SLOT[action]) body.slot = text; else if (text) body.reason = text;
+    api("POST", "/api/console/workorders/" + encodeURIComponent(item.id) + "/moves", body).then(function (moved) {
+      toast(moved.reference + "：" + moved.state_label);
+      load(false);
+    }).catch(function (error) { if (error.status !== 401) toast(error.message, "error"); });
+  }
+
+  $("filters").addEventListener("submit", function (event) { event.preventDefault(); load(false); });
+  $("new-open").addEventListener("click", function () { show($("new-form"), $("new-form").hidden); });
+  $("new-form").addEventListener("submit", function (event) {
+    event.preventDefault();
+    var facts = {};
+    if ($("new-slot").value.trim()) facts.time_slot = $("new-slot").value.trim();
+    if ($("new-amount").value.trim()) facts.amount = $("new-amount").value.trim();
+    var body = { complaint_reference: $("new-complaint").value.trim(), kind: $("new-kind").value, facts: facts };
+    if ($("new-address").value.trim()) body.address = $("new-address").value.trim();
+    api("POST", "/api/console/workorders", body).then(function (made) {
+      toast("已创建工单 " + made.reference);
+      $("new-form").reset();
+      show($("new-form"), false);
+      load(false);
+    }).catch(function (error) { if (error.status !== 401) toast(error.message, "error"); });
+  });
+
+  api("GET", "/api/auth/session").then(function (data) {
+    state.csrf = data.csrf_token;
+    if (data.authenticated) started(data.user); else openLogin();
+  }).catch(function () { openLogin("暂时连不上服务器，请稍后刷新页面。"); });
+}());

@@ -1,0 +1,313 @@
+"""What a work order does to the rest of the case, in the same transaction as its move:
+
+- a confirmed remedy creates the work orders the knowledge base maps it to (a changed mind
+  cancels the ones of the earlier remedy that nobody has started);
+- the first move of a work order puts the complaint in progress;
+- done (the last open one of the complaint): the complaint is resolved and the follow-up
+  waiting for the work becomes due a set time later, at the time of day the customer chose;
+- failed: the complaint is reopened and queued for a person with the reason;
+- overdue (past the SLA of its kind): the complaint is reopened and queued for a person, once.
+Customer-facing changes carry their line (`customer_text`); notify.py sends it once.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta, timezone
+from typing import Any
+
+from sqlalchemy import select
+
+from bot.knowledge import KnowledgeBase
+from bot.storage import models as m
+from bot.storage.db import session_scope
+from bot.workorders import views
+from bot.workorders.shop import ShopLink, enqueue
+from bot.workorders.states import OPEN, STATE_LABELS, TERMINAL, TransitionRefused, catch_up, plan
+from bot.workorders.store import WorkOrderStore
+
+OPEN_HANDOFF = ("queued", "claimed")
+AWAITING_WORK = "awaiting_work"  # a follow-up held until the work is done
+MAX_SLOT = 40
+MAX_REASON = 500
+MAX_ADDRESS = 200
+FACT_KEYS = ("order_id", "amount", "time_slot")
+
+
+def naive_utc(moment: datetime) -> datetime:
+    return moment if moment.tzinfo is None else moment.astimezone(timezone.utc).replace(tzinfo=None)
+
+
+@dataclass(frozen=True)
+class CallbackOutcome:
+    status: str  # applied / stale (reported a state it is past) / duplicate (callback id seen)
+    state: str | None
+    handoff_id: str | None
+
+
+@dataclass(frozen=True)
+class MoveOutcome:
+    work_order: dict[str, Any]
+    handoff_id: str | None  # a person was asked to take over (failed)
+
+
+class WorkOrderService:
+    def __init__(self, database_url: str, kb: KnowledgeBase, shop: bool | None = None) -> None:
+        """`shop`: queue every event for the shop's system (default: when credentials.yml has
+        a `shop:` section, see bot/workorders/shop.py)."""
+        self.url = database_url
+        self.kb = kb
+        self.shop = shop if shop is not None else ShopLink.from_credentials() is not None
+
+    def _outbound(self, db, row: m.WorkOrder, event: m.WorkOrderEvent) -> None:  # type: ignore[no-untyped-def]
+        if self.shop:
+            complaint = db.get(m.Complaint, row.complaint_id)
+            enqueue(db, row, event, complaint.reference)
+
+    # --- creating ----------------------------------------------------------------------------
+    def kinds_for(self, complaint: m.Complaint, remedy: dict[str, Any]) -> list[str]:
+        """The work orders a confirmed remedy needs (knowledge_base/work_orders.yml)."""
+        wo = self.kb.work_orders
+        kinds = list(wo.from_remedy.get(remedy["kind"], []))
+        if remedy["kind"] == "compensation" and remedy.get("basis") in wo.refund_bases:
+            kinds = ["refund"]
+        if "compensation" in (remedy.get("includes") or ()) and "compensation_payout" not in kinds:
+            kinds.append("compensation_payout")
+        product = self.kb.product((complaint.facts or {}).get("product") or "")
+        if product is not None and product.category in wo.mail_in_categories:
+            kinds = ["mail_in_repair" if kind == "repair_visit" else kind for kind in kinds]
+        if complaint.type in wo.feedback_types:
+            kinds.append("apology_feedback")
+        return kinds
+
+    def create_for_remedy(self, db, complaint: m.Complaint, remedy: dict[str, Any],  # type: ignore[no-untyped-def]
+                          now: datetime | None = None) -> list[str]:
+        """Inside the transaction that records the confirmed remedy (bot/complaints.py)."""
+        now = naive_utc(now or m.utcnow())
+        store = WorkOrderStore(db)
+        current = [w for w in store.for_complaint(complaint.id) if w.origin == "bot" and w.state in OPEN]
+        if current and all(w.remedy == remedy["kind"] for w in current):
+            return [w.reference for w in current]  # the same remedy confirmed again
+        for earlier in current:  # the customer changed their mind
+            if earlier.state in ("created", "accepted", "scheduled"):
+                event = store.move(earlier, plan(earlier.state, "cancel"), "bot", now, note="客户更换了方案")
+                self._outbound(db, earlier, event)
+        facts = {"order_id": complaint.order_id, "amount": remedy.get("amount")}
+        made = [self._add(store, complaint, kind, now, remedy["kind"], facts, "bot", "bot", notify=False)
+                for kind in self.kinds_for(complaint, remedy)]
+        return [w.reference for w in made]
+
+    def _add(self, store: WorkOrderStore, complaint: m.Complaint, kind: str, now: datetime, remedy: str | None,
+             facts: dict, origin: str, actor: str, notify: bool, address: str | None = None) -> m.WorkOrder:
+        spec = self.kb.work_orders.kinds[kind]
+        clean = {k: v for k, v in facts.items() if k in FACT_KEYS and v not in (None, "")}
+        text = views.customer_line(self.kb, kind, "created", clean) if notify else None
+        row = store.add(complaint, kind, spec.team, spec.sla_hours, now, remedy=remedy, facts=clean, origin=origin,
+                        actor=actor, customer_text=text)
+        if address:
+            store.set_address(row, address, views.mask_address(address))
+        self._outbound(store.db, row, store.events(row.id)[-1])  # the shop needs the address too
+        return row
+
+    def create_by_agent(self, complaint_reference: str, kind: str, facts: dict[str, Any], address: str | None,
+                        actor: str) -> dict[str, Any]:
+        if kind not in self.kb.work_orders.kinds:
+            raise TransitionRefused("bad_kind", "请选择一种工单类型。", status=400)
+        with session_scope(self.url) as db:
+            complaint = db.execute(
+                select(m.Complaint).where(m.Complaint.reference == complaint_reference)
+            ).scalar_one_or_none()
+            if complaint is None:
+                raise TransitionRefused("complaint_not_found", "没有找到这个投诉编号，请核对后再试。", status=404)
+            store = WorkOrderStore(db)
+            facts = {"order_id": complaint.order_id, **_clean_facts(facts)}
+            row = self._add(store, complaint, kind, m.utcnow(), complaint.remedy, facts, "agent", actor, notify=True,
+                            address=_checked_address(address) if address else None)
+            return views.staff_view(self.kb, row, complaint.reference, reveal=True)
+
+    # --- moving ------------------------------------------------------------------------------
+    def move(self, work_order_id: str, action: str, actor: str, *, slot: str | None = None,
+             reason: str | None = None, now: datetime | None = None) -> MoveOutcome:
+        now = naive_utc(now or m.utcnow())
+        with session_scope(self.url) as db:
+            store = WorkOrderStore(db)
+            row = store.get(work_order_id)
+            handoff_id = self.step(db, store, row, action, actor, now, slot=slot, reason=reason)
+            complaint = db.get(m.Complaint, row.complaint_id)
+            return MoveOutcome(views.staff_view(self.kb, row, complaint.reference, reveal=True), handoff_id)
+
+    def step(self, db, store: WorkOrderStore, row: m.WorkOrder, action: str, actor: str,  # type: ignore[no-untyped-def]
+             now: datetime, *, slot: str | None = None, reason: str | None = None) -> str | None:
+        """One move inside the caller's transaction, with everything it does to the case."""
+        move = plan(row.state, action)
+        changes, note = self._move_details(row, action, slot, reason)
+        facts = {**(row.facts or {}), **changes.get("facts", {})}
+        text = views.customer_line(self.kb, row.kind, move.to_state, facts)
+        if move.to_state == "failed":
+            text = views.failed_line(self.kb, row.kind)
+        event = store.move(row, move, actor, now, note=note, customer_text=text, changes=changes)
+        self._outbound(db, row, event)
+        complaint = db.get(m.Complaint, row.complaint_id)
+        return self._after_move(db, store, row, complaint, now, note)
+
+    @staticmethod
+    def _move_details(row: m.WorkOrder, action: str, slot: str | None, reason: str | None) -> tuple[dict, str | None]:
+        if action == "schedule":
+            slot = (slot or "").strip()
+            if not slot or len(slot) > MAX_SLOT:
+                raise TransitionRefused("slot_required", f"请填写约定的时间，比如「周四下午2点」（{MAX_SLOT}字以内）。",
+                                        status=400)
+            return {"facts": {**(row.facts or {}), "time_slot": slot}}, None
+        if action == "fail":
+            reason = (reason or "").strip()
+            if not reason or len(reason) > MAX_REASON:
+                raise TransitionRefused("reason_required", f"请写明原因（{MAX_REASON}字以内），接手的同事会看到。",
+                                        status=400)
+            return {"failure_reason": reason}, reason
+        return {}, (reason or "").strip()[:MAX_REASON] or None
+
+    def _after_move(self, db, store: WorkOrderStore, row: m.WorkOrder, complaint: m.Complaint,  # type: ignore[no-untyped-def]
+                    now: datetime, note: str | None) -> str | None:
+        if row.state in ("accepted", "scheduled", "in_progress") and complaint.status in ("accepted", "proposed"):
+            complaint.status = "in_progress"
+        if row.state == "failed":
+            complaint.status = "reopened"
+            return self._queue_for_person(db, complaint, "workorder_failed", f"工单{row.reference}未完成：{note}", now)
+        siblings = store.for_complaint(complaint.id)
+        if row.state in TERMINAL and all(w.state in ("done", "cancelled") for w in siblings):
+            if any(w.state == "done" for w in siblings):
+                complaint.status = "resolved"
+                self._release_followups(db, complaint.id, now)
+            else:
+                self._release_followups(db, complaint.id, None)
+        return None
+
+    # --- status callbacks from the shop's system ----------------------------------------------
+    def apply_callback(self, callback_id: str, work_order: str, state: str, slot: str | None,
+                       reason: str | None) -> CallbackOutcome:
+        """Bring the work order to the reported state (catching up on reports that arrived out
+        of order; a late or repeated report changes nothing), once per callback id."""
+        now = m.utcnow()
+        with session_scope(self.url) as db:
+            if db.get(m.ShopCallback, callback_id) is not None:
+                return CallbackOutcome("duplicate", None, None)
+            store = WorkOrderStore(db)
+            row = db.get(m.WorkOrder, work_order) or db.execute(
+                select(m.WorkOrder).where(m.WorkOrder.reference == work_order)).scalar_one_or_none()
+            if row is None:
+                raise TransitionRefused("not_found", "没有找到这张工单，请核对工单号后再发送。", status=404)
+            actions = catch_up(row.state, state)
+            if actions is None:
+                raise TransitionRefused(
+                    "transition_refused", f"工单当前是「{STATE_LABELS[row.state]}」，报告的「{STATE_LABELS[state]}」"
+                    "与它衔接不上，工单保持原样，请人工核对后再发送。")
+            db.add(m.ShopCallback(callback_id=callback_id, work_order_id=row.id, state=state, received_at=now))
+            handoff_id = None
+            for action in actions or []:
+                handoff_id = self.step(db, store, row, action, "shop", now, slot=slot or "约定的时间",
+                                       reason=reason or "商家系统报告未完成") or handoff_id
+            return CallbackOutcome("applied" if actions else "stale", row.state, handoff_id)
+
+    # --- the follow-up follows the work --------------------------------------------------------
+    def _release_followups(self, db, complaint_id: str, done_at: datetime | None) -> None:  # type: ignore[no-untyped-def]
+        held = db.execute(
+            select(m.FollowUp).where(m.FollowUp.complaint_id == complaint_id, m.FollowUp.status == AWAITING_WORK)
+        ).scalars().all()
+        for follow_up in held:
+            follow_up.status = "scheduled"
+            follow_up.due_at = self.due_after_work(follow_up.due_at, done_at) if done_at else max(
+                follow_up.due_at, m.utcnow())
+
+    def due_after_work(self, chosen: datetime, done_at: datetime) -> datetime:
+        """The first moment at the customer's chosen time of day (shop time) once the set time
+        after the work is done has passed."""
+        from zoneinfo import ZoneInfo
+
+        zone = ZoneInfo(self.kb.service.timezone)
+        earliest = (done_at + timedelta(hours=self.kb.work_orders.followup_after_done_hours)).replace(
+            tzinfo=timezone.utc).astimezone(zone)
+        wanted = chosen.replace(tzinfo=timezone.utc).astimezone(zone)
+        due = earliest.replace(hour=wanted.hour, minute=wanted.minute, second=0, microsecond=0)
+        if due < earliest:
+            due += timedelta(days=1)
+        return naive_utc(due)
+
+    # --- a person takes over -----------------------------------------------------------------
+    def _queue_for_person(self, db, complaint: m.Complaint, reason: str, note: str,  # type: ignore[no-untyped-def]
+                          now: datetime) -> str:
+        handoff = db.execute(
+            select(m.Handoff).where(m.Handoff.conversation_id == complaint.conversation_id,
+                                    m.Handoff.status.in_(OPEN_HANDOFF)).limit(1)
+        ).scalar_one_or_none()
+        if handoff is None:
+            sla = timedelta(minutes=self.kb.policies.sla_minutes[2])  # type: ignore[index]
+            handoff = m.Handoff(conversation_id=complaint.conversation_id, complaint_id=complaint.id, severity=2,
+                                reasons=[reason], status="queued", sla_due_at=now + sla)
+            db.add(handoff)
+            db.flush()
+        elif reason not in (handoff.reasons or []):
+            handoff.reasons = [*(handoff.reasons or []), reason]
+        db.add(m.HandoffNote(handoff_id=handoff.id, author="工单系统", text=note))
+        return str(handoff.id)
+
+    def escalate_overdue(self, now: datetime | None = None) -> list[tuple[str, str]]:
+        """Work orders past their SLA go to a person, each once. Returns (reference, handoff id)."""
+        now = naive_utc(now or m.utcnow())
+        escalated: list[tuple[str, str]] = []
+        with session_scope(self.url) as db:
+            store = WorkOrderStore(db)
+            for work_order_id in store.overdue(now):
+                if not store.claim_escalation(work_order_id, now):
+                    continue
+                row = store.get(work_order_id)
+                complaint = db.get(m.Complaint, row.complaint_id)
+                complaint.status = "reopened"
+                label = self.kb.work_orders.kinds[row.kind].label
+                handoff_id = self._queue_for_person(
+                    db, complaint, "workorder_overdue", f"工单{row.reference}（{label}）已超出时限，请跟进。", now)
+                escalated.append((row.reference, handoff_id))
+        return escalated
+
+    # --- reading -----------------------------------------------------------------------------
+    def listing(self, states: list[str], team: str | None, reveal: bool) -> list[dict[str, Any]]:
+        with session_scope(self.url) as db:
+            rows = db.execute(
+                select(m.WorkOrder, m.Complaint.reference).join(m.Complaint, m.Complaint.id == m.WorkOrder.complaint_id)
+                .where(*([m.WorkOrder.state.in_(states)] if states else []),
+                       *([m.WorkOrder.team == team] if team else []))
+                .order_by(m.WorkOrder.due_at).limit(300)
+            ).all()
+            return [views.staff_view(self.kb, row, ref, reveal) for row, ref in rows]
+
+    def detail(self, work_order_id: str, reveal: bool) -> dict[str, Any]:
+        with session_scope(self.url) as db:
+            store = WorkOrderStore(db)
+            row = store.get(work_order_id)
+            complaint = db.get(m.Complaint, row.complaint_id)
+            view = views.staff_view(self.kb, row, complaint.reference, reveal)
+            view["events"] = [views.event_view(e, reveal) for e in store.events(row.id)]
+            return view
+
+    def customer_lines(self, db, complaint_id: str) -> list[str]:  # type: ignore[no-untyped-def]
+        """What the customer hears about each work order of the complaint (progress answer)."""
+        return [line for row in WorkOrderStore(db).for_complaint(complaint_id)
+                if (line := views.progress_line(self.kb, row)) is not None]
+
+
+def _clean_facts(facts: dict[str, Any]) -> dict[str, Any]:
+    clean = {}
+    for key in FACT_KEYS:
+        value = facts.get(key)
+        if value in (None, ""):
+            continue
+        if not isinstance(value, (str, int, float)) or len(str(value)) > MAX_SLOT:
+            raise TransitionRefused("bad_fact", f"「{key}」的内容格式不正确，请核对后再提交（{MAX_SLOT}字以内）。", status=400)
+        clean[key] = str(value)
+    return clean
+
+
+def _checked_address(address: str) -> str:
+    address = address.strip()
+    if len(address) > MAX_ADDRESS:
+        raise TransitionRefused("bad_address", f"地址请控制在{MAX_ADDRESS}字以内。", status=400)
+    return address
