@@ -179,8 +179,11 @@ def _files_digest(paths: list[Path]) -> str:
 
 
 def _signal_files(config: dict[str, Any]) -> list[Path]:
-    """The labelled handoff files named by the `signals_file` pattern, in a stable order."""
-    return sorted(training_root().glob(config["signals_file"]))
+    """The labelled handoff files named by the `signals_file` pattern, in a stable order.
+
+    Rasa's training cache hands `fingerprint_addon` the node's config without the component's
+    defaults (seen as a KeyError on a second training run), hence the fallback."""
+    return sorted(training_root().glob(config.get("signals_file") or SIGNALS_FILE))
 
 
 def _signal_examples(config: dict[str, Any]) -> list[HandoffExample]:
