@@ -130,7 +130,9 @@ class ValidateComplaintForm(FormValidationAction):
         if tracker.get_slot("product") is not None or latest_intent(tracker) in NOT_A_PRODUCT:
             return None
         text = latest_text(tracker).strip()
-        if not text or len(text) > 15 or text.startswith("/") or signal(tracker).get("handoff"):
+        if not 2 <= len(text) <= 15 or text.startswith("/") or "?" in text or "？" in text:
+            return None  # a question or a sigh is no product name
+        if signal(tracker).get("handoff"):
             return None
         tracker.add_slots([SlotSet("product", text)])  # validated with the rest by super().run
         return None
