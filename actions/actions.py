@@ -319,10 +319,11 @@ class ActionAskRemedy(Action):
             options, wish_allowed = tracker.get_slot("remedy_options") or [], tracker.get_slot("wish_allowed")
         wish = tracker.get_slot("wish")
         wish_label = s.kb.remedy_label(wish) if wish in s.kb.remedies.kinds else None
-        dispatcher.utter_message(
-            text=texts.remedy_menu(options, wish_label, bool(wish_allowed)),
-            buttons=_option_buttons(options),
-        )
+        menu = texts.remedy_menu(options, wish_label, bool(wish_allowed))
+        said = said_so_far(tracker)
+        if menu in said:  # shown in full already: the short form, no line twice
+            menu = texts.remedy_menu_again(options, said)
+        dispatcher.utter_message(text=menu, buttons=_option_buttons(options))
         return offer_events(decision) if decision else []
 
 

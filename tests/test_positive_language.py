@@ -109,6 +109,8 @@ def builder_texts() -> list[tuple[str, str]]:
     found += [("fact_given_up", texts.fact_given_up(slot)) for slot in ("order_id", "product")]
     found.append(("future_date_reask", texts.future_date_reask(date(2031, 3, 1))))
     found.append(("followup_default", texts.followup_default("明天上午10点")))
+    menus = [texts.remedy_menu_again(options, said) for said in ((), [texts.remedy_menu_again(options)])]
+    found += [("remedy_menu_again", menu) for menu in menus]
     found += [("noted_lines", line) for line in (*texts.NOTED_LINES, *texts.ADDED_LINES)]
     found += [("sincere_apology", texts.sincere_apology("服务态度", "服务质量团队", e)) for e in (True, False)]
     for channel in [*texts.CHANNEL_NAMES, "unknown"]:

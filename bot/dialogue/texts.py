@@ -88,6 +88,16 @@ def remedy_menu(options: list[dict], wish_label: str | None, wish_allowed: bool)
     return "\n".join(lines)
 
 
+def remedy_menu_again(options: list[dict], said: tuple[str, ...] | list[str] = ()) -> str:
+    """The menu once more, short (it was shown in full already); the next wording each time."""
+    names = "、".join(o["label"] for o in options) or "补偿"
+    return _first_unsaid((
+        f"可以为您办理的方案还是这些：{names}。您看选哪一种？直接点选就好。",
+        f"方案都在下面的按钮里（{names}），您选好告诉我就行。",
+        f"您慢慢考虑，{names}都可以为您办理，点选一下就好。",
+    ), said)
+
+
 def remedy_unavailable(wanted_label: str, options: list[dict]) -> str:
     names = "、".join(o["label"] for o in options) or "补偿"
     return f"理解您想要{wanted_label}。结合您的订单，我们现在可以马上为您办理的是：{names}，您看哪一种合适？"

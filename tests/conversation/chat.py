@@ -101,7 +101,9 @@ class Reply:
         return "product" in self.asked_facts()
 
     def offers_remedies(self) -> bool:
-        return "我们可以为您提供以下方案" in self.text or "我们优先为您安排" in self.text
+        """The remedy menu, in full or (shown before) in its short form with the option buttons."""
+        full = "我们可以为您提供以下方案" in self.text or "我们优先为您安排" in self.text
+        return full or any(str(b.get("payload", "")).startswith("/request_") for b in self.buttons)
 
     def asks_for_followup_time(self) -> bool:
         return "followup_time" in self.asked_facts()

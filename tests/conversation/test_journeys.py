@@ -18,7 +18,13 @@ pytestmark = pytest.mark.conversation
 JOURNEYS = load_journeys()
 
 
-@pytest.mark.parametrize("journey", JOURNEYS, ids=[j["name"] for j in JOURNEYS])
+def _case(journey: dict):  # type: ignore[no-untyped-def]
+    issue = journey.get("known_issue")
+    marks = [pytest.mark.xfail(reason=issue, strict=True)] if issue else []
+    return pytest.param(journey, id=journey["name"], marks=marks)
+
+
+@pytest.mark.parametrize("journey", [_case(j) for j in JOURNEYS])
 def test_journey(customer: Chat, journey: dict) -> None:
     result = walk(customer, journey)
     found = problems(customer, journey, result)
