@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import random
 from datetime import datetime
 from typing import Any
 
@@ -15,17 +14,20 @@ from actions.common import (
     as_amount,
     channel_of,
     entity,
+    fresh_line,
     latest_intent,
     latest_text,
     real_order_id,
+    said_so_far,
     signal,
     svc,
     was_truncated,
 )
+from actions.form_facts import MAX_ASKS, answered_already, asks_of, past_day, real_product
+from actions.wishes import apologise, hear_wishes, wish_facts, wishes_need_no_order
 from bot import law_facts
-from bot.dialogue import texts
+from bot.dialogue import form_answers, texts
 from bot.followups import answers
-from bot.orders import clean_order_id
 from bot.remedy import RemedyDecision, RemedyOption
 from bot.schedule import local
 from bot.severity import CONFIDENT
@@ -39,7 +41,8 @@ REMEDY_INTENTS = {
     "request_compensation": "compensation",
 }
 CSAT_SLOTS = ("csat_solved", "csat_score", "csat_comment")
-FLOW_RESET = ["order_id", "product", "incident_date", "amount", "wish", "remedy", "followup_time", "followup_at"]
+FLOW_RESET = ["order_id", "product", "incident_date", "amount", "wish", "remedy", "followup_time", "followup_at",
+              "customer_wishes", "fact_asks"]
 
 
 def _type_guess(tracker: Tracker) -> dict[str, Any]:
@@ -64,9 +67,9 @@ def _complaint_type(tracker: Tracker) -> str:
 
 def _facts(tracker: Tracker) -> dict[str, Any]:
     facts = {
-        "product": tracker.get_slot("product"),
+        "product": real_product(tracker.get_slot("product")),
         "order_id": real_order_id(tracker.get_slot("order_id")),
-        "incident_date": tracker.get_slot("incident_date"),
+        "incident_date": past_day(tracker.get_slot("incident_date")),
         "amount": tracker.get_slot("amount"),
         "wish": tracker.get_slot("wish"),
     }
@@ -91,23 +94,24 @@ async def open_complaint(
     if phone:
         facts["phone"] = await s.complaints.attach_customer_phone(tracker.sender_id, channel_of(tracker), phone)
     if was_truncated(tracker):
-        dispatcher.utter_message(text=random.choice(s.kb.language.long_message))
+        dispatcher.utter_message(text=fresh_line(tracker, s.kb.language.long_message))
     complaint_id = tracker.get_slot("complaint_id")
     events: list[EventType] = [SlotSet("complaint_type", complaint_type)]
     if complaint_id and _in_flow(tracker):
         await s.complaints.add_facts(complaint_id, latest_text(tracker), facts, sig.get("severity"))
-        dispatcher.utter_message(text=random.choice(s.kb.empathy_lines(complaint_type)) + "这一点我也补充记录下来了。")
-        return events
+        dispatcher.utter_message(text=fresh_line(tracker, s.kb.empathy_lines(complaint_type)) + "这一点我也补充记录下来了。")
+        return events + await hear_wishes(dispatcher, tracker)
     ref = await s.complaints.open_complaint(
         tracker.sender_id, channel_of(tracker), complaint_type, latest_text(tracker),
-        int(sig.get("severity") or 1), facts,
+        int(sig.get("severity") or 1), {**facts, **wish_facts(tracker)},
     )
-    dispatcher.utter_message(text=random.choice(s.kb.empathy_lines(complaint_type)))
-    return events + [
+    dispatcher.utter_message(text=fresh_line(tracker, s.kb.empathy_lines(complaint_type)))
+    return events + await hear_wishes(dispatcher, tracker, ref.id) + [
         SlotSet("complaint_id", ref.id),
         SlotSet("stage", "facts"),
         SlotSet("remedy_rejections", 0),
         SlotSet("order_attempts", 0),
+        SlotSet("fact_asks", None),  # a new complaint: its facts have not been asked yet
     ]
 
 
@@ -132,52 +136,19 @@ class ActionAcknowledgeVent(Action):
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
         s = svc()
         complaint_id = tracker.get_slot("complaint_id")
+        wished = await hear_wishes(dispatcher, tracker)  # a wish heard is the acknowledgement
         if complaint_id and _in_flow(tracker):
             await s.complaints.add_facts(complaint_id, latest_text(tracker), {}, signal(tracker).get("severity"))
-            dispatcher.utter_message(text=random.choice(s.kb.language.listening))
-            return []
+            if not wished:
+                dispatcher.utter_message(text=fresh_line(tracker, s.kb.language.listening))
+            return wished
         previous_vents = sum(
             1 for e in tracker.events if e.get("event") == "user" and (e.get("parse_data") or {}).get("intent", {}).get("name") == "vent"
         )
         lines = s.kb.language.listening if previous_vents <= 1 else s.kb.language.vent_followup
-        dispatcher.utter_message(text=random.choice(lines))
-        return [] if _in_flow(tracker) else [SlotSet("stage", "listening")]
-
-
-class ValidateComplaintForm(FormValidationAction):
-    def name(self) -> str:
-        return "validate_complaint_form"
-
-    async def required_slots(
-        self, domain_slots: list[str], dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
-    ) -> list[str]:
-        return list(domain_slots)
-
-    async def validate_order_id(
-        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
-    ) -> dict[str, Any]:
-        if value == "none":
-            return {"order_id": "none"}
-        order_id = clean_order_id(entity(tracker, "order_id") or str(value))
-        order = await svc().complaints.find_order(order_id) if order_id else None
-        if order is not None:
-            await svc().complaints.link_order(tracker.sender_id, tracker.get_slot("complaint_id"), order)
-            return {"order_id": order.order_id, "product": order.product}
-        attempts = int(tracker.get_slot("order_attempts") or 0) + 1
-        if attempts >= 2:
-            dispatcher.utter_message(text=texts.order_recorded_without())
-            return {"order_id": "none", "order_attempts": attempts}
-        dispatcher.utter_message(text=texts.order_not_matched())
-        return {"order_id": None, "order_attempts": attempts}
-
-    async def validate_product(
-        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
-    ) -> dict[str, Any]:
-        known = svc().kb.product(str(value))
-        if known:
-            return {"product": known.name}
-        text = str(value or "").strip()[:30]
-        return {"product": text or None}
+        if not wished:
+            dispatcher.utter_message(text=fresh_line(tracker, lines))
+        return wished + ([] if _in_flow(tracker) else [SlotSet("stage", "listening")])
 
 
 # --- the facts the law needs (bot/law_facts.py), kept on the complaint record ------------------
@@ -249,17 +220,10 @@ def offer_events(decision: RemedyDecision) -> list[EventType]:
 OWN_QUESTIONS = {"ask_policy", "ask_progress", "bot_challenge"}
 
 
-def _answered_already(tracker: Tracker) -> bool:
-    """Something has already replied to the latest customer message (a rule before the form)."""
-    events = list(tracker.events)
-    last_user = next((i for i in range(len(events) - 1, -1, -1) if events[i].get("event") == "user"), None)
-    return last_user is None or any(e.get("event") == "bot" for e in events[last_user + 1 :])
-
-
 def pending_fact_question(tracker: Tracker) -> str | None:
     """The fact question the latest customer message answers: the bot's last message before it
     (None once something else has answered that message, e.g. a policy question's rule)."""
-    if _answered_already(tracker):
+    if answered_already(tracker):
         return None
     events = list(tracker.events)
     last_user = max(i for i, e in enumerate(events) if e.get("event") == "user")
@@ -300,6 +264,8 @@ class ActionAssessComplaint(Action):
         complaint_type = tracker.get_slot("complaint_type") or "quality"
         if complaint_id:
             await s.complaints.add_facts(complaint_id, None, _facts(tracker))
+        if wishes_need_no_order(tracker):
+            return await apologise(dispatcher, tracker, complaint_type)
         law = await load_law_facts(tracker)
         stated = law.stated() if law else {}
         decision = await assess_with_facts(tracker, stated)
@@ -308,7 +274,7 @@ class ActionAssessComplaint(Action):
             await s.complaints.add_facts(complaint_id, None, law.as_record(stated))
         dispatcher.utter_message(
             text=texts.recorded_summary(
-                s.kb, complaint_type, order_id, tracker.get_slot("product"),
+                s.kb, complaint_type, order_id, real_product(tracker.get_slot("product")),
                 tracker.get_slot("incident_date"), decision.validity_note,
             )
         )
@@ -353,10 +319,11 @@ class ActionAskRemedy(Action):
             options, wish_allowed = tracker.get_slot("remedy_options") or [], tracker.get_slot("wish_allowed")
         wish = tracker.get_slot("wish")
         wish_label = s.kb.remedy_label(wish) if wish in s.kb.remedies.kinds else None
-        dispatcher.utter_message(
-            text=texts.remedy_menu(options, wish_label, bool(wish_allowed)),
-            buttons=_option_buttons(options),
-        )
+        menu = texts.remedy_menu(options, wish_label, bool(wish_allowed))
+        said = said_so_far(tracker)
+        if menu in said:  # shown in full already: the short form, no line twice
+            menu = texts.remedy_menu_again(options, said)
+        dispatcher.utter_message(text=menu, buttons=_option_buttons(options))
         return offer_events(decision) if decision else []
 
 
@@ -371,7 +338,7 @@ class ValidateRemedyForm(FormValidationAction):
         key = pending_fact_question(tracker) if tracker.get_slot("complaint_id") else None
         if key is None:
             named = None
-            if tracker.get_slot("requested_slot") == "remedy" and not _answered_already(tracker):
+            if tracker.get_slot("requested_slot") == "remedy" and not answered_already(tracker):
                 named = option_named(tracker.get_slot("remedy_options") or [], latest_text(tracker))
             if named is not None:  # the label typed out reads better than any intent
                 return [SlotSet("remedy", named["kind"])]
@@ -402,14 +369,14 @@ class ValidateRemedyForm(FormValidationAction):
         law.missing = list(decision.missing_facts)
         await s.complaints.add_facts(complaint_id, text, law.as_record(stated))
         if answer.settles or gave_up:
-            dispatcher.utter_message(text=texts.fact_noted(answer.status == "unknown" or gave_up))
+            dispatcher.utter_message(text=texts.fact_noted(answer.status == "unknown" or gave_up, said_so_far(tracker)))
         return [SlotSet("remedy", None), *offer_events(decision)]
 
     async def _added_facts(self, dispatcher: CollectingDispatcher, tracker: Tracker) -> list[EventType] | None:
         """A message at the menu that states a fact the law needs ("对了，修天花板花了两千块") adds
         it: the options are made again and shown, rather than reading 修 as 'repair'."""
         text = latest_text(tracker)
-        if _answered_already(tracker) or not text or text.startswith("/"):
+        if answered_already(tracker) or not text or text.startswith("/"):
             return None
         law = await load_law_facts(tracker)
         if law is None:
@@ -420,7 +387,7 @@ class ValidateRemedyForm(FormValidationAction):
         decision = await assess_with_facts(tracker, stated)
         law.missing = list(decision.missing_facts)
         await svc().complaints.add_facts(tracker.get_slot("complaint_id"), text, law.as_record(stated))
-        dispatcher.utter_message(text=texts.fact_noted(False))
+        dispatcher.utter_message(text=texts.fact_noted(False, said_so_far(tracker)))
         return [SlotSet("remedy", None), *offer_events(decision)]
 
     async def validate_remedy(
@@ -500,22 +467,39 @@ class ActionAskFollowupTime(Action):
         return "action_ask_followup_time"
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
-        offers = [o.label for o in svc().kb.service.followup_offers] + ["随时都行"]
-        dispatcher.utter_message(
-            text=texts.ask_followup(), buttons=[{"title": label, "payload": label} for label in offers]
-        )
-        return []
+        labels = [o.label for o in svc().kb.service.followup_offers]
+        asks = asks_of(tracker)
+        asks["followup_time"] = asks.get("followup_time", 0) + 1
+        question = texts.ask_followup() if asks["followup_time"] == 1 else texts.followup_unclear(labels)
+        dispatcher.utter_message(text=question, buttons=[{"title": label, "payload": label} for label in
+                                                         [*labels, "随时都行"]])
+        return [SlotSet("fact_asks", asks)]
 
 
 class ValidateFollowupForm(FormValidationAction):
     def name(self) -> str:
         return "validate_followup_form"
 
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
+        """"不知道 / 等会儿再说" is an answer whatever its intent (asked again, with the options);
+        back from an interruption after the second question, the first offer is booked."""
+        if tracker.get_slot("requested_slot") == "followup_time" and tracker.get_slot("followup_time") is None:
+            first = svc().kb.service.followup_offers[0].label
+            if answered_already(tracker) and asks_of(tracker).get("followup_time", 0) >= MAX_ASKS:
+                dispatcher.utter_message(text=texts.followup_default(first))
+                tracker.add_slots([SlotSet("followup_time", first)])
+            elif not answered_already(tracker) and form_answers.read_gap(latest_text(tracker)) in (
+                form_answers.GAP_UNKNOWN, form_answers.GAP_LATER
+            ):
+                tracker.add_slots([SlotSet("followup_time", latest_text(tracker))])
+        return await super().run(dispatcher, tracker, domain)
+
     async def validate_followup_time(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> dict[str, Any]:
         s = svc()
-        if latest_intent(tracker) == "deny":
+        gap = form_answers.read_gap(latest_text(tracker))  # 不知道 / 等会儿说 is no refusal
+        if latest_intent(tracker) == "deny" and gap in (None, form_answers.GAP_NONE):
             return {"followup_time": "declined", "followup_at": None}
         service = s.kb.service
         now = shop_now(service.timezone)
@@ -523,9 +507,13 @@ class ValidateFollowupForm(FormValidationAction):
         parsed = parse_followup_time(
             str(value or ""), now, service.quiet_hours.start, service.quiet_hours.end, (first.days, first.time)
         )
+        if parsed is None and asks_of(tracker).get("followup_time", 0) >= MAX_ASKS:
+            # asked twice: the first offer is booked, and it can still be changed
+            parsed = parse_followup_time(first.label, now, service.quiet_hours.start, service.quiet_hours.end,
+                                         (first.days, first.time))
+            dispatcher.utter_message(text=texts.followup_default(first.label))
         if parsed is None:
-            dispatcher.utter_message(text=texts.followup_unclear([o.label for o in service.followup_offers]))
-            return {"followup_time": None}
+            return {"followup_time": None}  # action_ask_followup_time asks again, with the options
         if parsed.moved_out_of_quiet_hours:
             dispatcher.utter_message(text=texts.followup_moved(describe(parsed.when, now)))
         return {"followup_time": str(value), "followup_at": parsed.when.isoformat()}
@@ -600,8 +588,10 @@ class ActionNoteInform(Action):
             return await open_complaint(dispatcher, tracker, "quality") + [FollowupAction("complaint_form")]
         if open_case:
             await s.complaints.add_facts(complaint_id, latest_text(tracker), facts)
-        dispatcher.utter_message(text=texts.noted(open_case))
-        return []
+        wished = await hear_wishes(dispatcher, tracker)
+        if not (wished and open_case):
+            dispatcher.utter_message(text=texts.noted(open_case, said_so_far(tracker)))
+        return wished
 
 
 class ActionFallback(Action):
@@ -612,7 +602,7 @@ class ActionFallback(Action):
         if not _in_flow(tracker) and _names_a_product(tracker) and not tracker.active_loop_name:
             # Unsure of the intent, sure of the product: treat it as a complaint about it.
             return await open_complaint(dispatcher, tracker, "quality") + [FollowupAction("complaint_form")]
-        dispatcher.utter_message(text=random.choice(svc().kb.language.fallback))
+        dispatcher.utter_message(text=fresh_line(tracker, svc().kb.language.fallback))
         return []
 
 
@@ -631,7 +621,7 @@ async def hand_off(dispatcher: CollectingDispatcher, tracker: Tracker, extra_rea
     when_text = describe(local(s.kb.service, ticket.callback_at), now) if ticket.callback_at else None
     phone = entity(tracker, "phone")
     masked = await s.complaints.attach_customer_phone(tracker.sender_id, channel_of(tracker), phone) if phone else None
-    dispatcher.utter_message(text=texts.handoff_text(ticket, reasons, when_text, masked))
+    dispatcher.utter_message(text=texts.handoff_text(ticket, reasons, when_text, masked, s.kb.language.safety_advice))
     return [
         SlotSet("stage", "handed_off"),
         SlotSet("requested_slot", None),

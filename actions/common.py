@@ -7,6 +7,7 @@ from typing import Any
 
 from rasa_sdk import Tracker
 
+from bot.dialogue.variety import fresh
 from bot.nlu.numbers import as_decimal
 from bot.services import Services, services
 
@@ -48,3 +49,13 @@ def as_amount(value: Any) -> Decimal | None:
 
 def real_order_id(value: Any) -> str | None:
     return None if value in (None, "", "none") else str(value)
+
+
+def said_so_far(tracker: Tracker) -> list[str]:
+    """Every text the bot sent in this conversation, oldest first."""
+    return [str(e.get("text")) for e in tracker.events if e.get("event") == "bot" and e.get("text")]
+
+
+def fresh_line(tracker: Tracker, lines: list[str]) -> str:
+    """One of `lines` the customer has not read in this conversation yet."""
+    return fresh(lines, said_so_far(tracker))

@@ -293,6 +293,20 @@ class ComplaintService:
                 sla = timedelta(minutes=self.kb.policies.sla_minutes[2])  # type: ignore[index]
                 complaint.sla_due_at = min(complaint.sla_due_at or m.utcnow() + sla, complaint.created_at + sla)
 
+    async def record_apology(self, complaint_id: str, team: str) -> None:
+        """An apology-only complaint: the apology is the remedy the customer accepted; the
+        feedback is marked for the team concerned."""
+        await asyncio.to_thread(self._record_apology, complaint_id, team)
+
+    def _record_apology(self, complaint_id: str, team: str) -> None:
+        with session_scope(self.url) as session:
+            complaint = session.get(m.Complaint, complaint_id)
+            if complaint is None:
+                return
+            complaint.facts = {**(complaint.facts or {}), "apologised": True, "feedback_for": team}
+            complaint.valid = True
+            complaint.status = "accepted"
+
     async def schedule_followup(self, complaint_id: str, sender_id: str, channel: str, due_at: datetime) -> None:
         await asyncio.to_thread(self._schedule_followup, complaint_id, sender_id, channel, due_at)
 

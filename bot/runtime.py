@@ -21,6 +21,7 @@ from rasa_sdk.executor import ActionExecutor
 from rasa_sdk.interfaces import ActionExecutionRejection, ActionNotFoundException
 from sqlalchemy.engine import make_url
 
+from bot.dialogue.nlg import FreshResponses
 from bot.knowledge import load_knowledge_base
 from bot.locks import AtomicRedisLockStore
 from bot.settings import Settings
@@ -236,6 +237,7 @@ def load_agent(settings: Settings, model: Path | None = None) -> Agent:
         tracker_store=tracker_store_for(settings),
         lock_store=lock_store_for(settings),
         action_endpoint=InProcessActionEndpoint(),
+        generator=FreshResponses({}),  # filled with the model's responses on load
     )
     refuse_tracker_fallback(agent)
     return agent

@@ -103,6 +103,16 @@ def builder_texts() -> list[tuple[str, str]]:
         ("noted", texts.noted(False)),
         ("progress", texts.progress_text(None, NOW)),
     ]
+    found += [("ask_order_id_again", texts.ask_order_id_again(flag)) for flag in (True, False)]
+    found += [("ask_product_again", texts.ask_product_again(r)) for r in (None, *texts.PRODUCT_REFUSALS)]
+    found += [("fact_gap_noted", texts.fact_gap_noted(*key)) for key in texts.GAP_LINES]
+    found += [("fact_given_up", texts.fact_given_up(slot)) for slot in ("order_id", "product")]
+    found.append(("future_date_reask", texts.future_date_reask(date(2031, 3, 1))))
+    found.append(("followup_default", texts.followup_default("明天上午10点")))
+    menus = [texts.remedy_menu_again(options, said) for said in ((), [texts.remedy_menu_again(options)])]
+    found += [("remedy_menu_again", menu) for menu in menus]
+    found += [("noted_lines", line) for line in (*texts.NOTED_LINES, *texts.ADDED_LINES)]
+    found += [("sincere_apology", texts.sincere_apology("服务态度", "服务质量团队", e)) for e in (True, False)]
     for channel in [*texts.CHANNEL_NAMES, "unknown"]:
         found.append(("followup_booked", texts.followup_booked("明天上午10:00", channel, "TS20261123-0001")))
     for status in STATUS_LABELS:
@@ -111,10 +121,12 @@ def builder_texts() -> list[tuple[str, str]]:
                                 NOW + timedelta(days=1), "queued")
             found.append(("progress", texts.progress_text(progress, NOW)))
     for on_duty in (True, False):
-        ticket = HandoffTicket("h1", 3, 15, on_duty, None if on_duty else NOW + timedelta(hours=12))
-        for reasons in [[r] for r in REASON_LABELS]:
-            for phone in (None, "138****0000"):
-                found.append(("handoff", texts.handoff_text(ticket, reasons, "明天上午09:00", phone)))
+        for position in (1, 3):
+            ticket = HandoffTicket("h1", position, 15, on_duty, None if on_duty else NOW + timedelta(hours=12))
+            for reasons in [[r] for r in REASON_LABELS]:
+                for phone in (None, "138****0000"):
+                    found.append(("handoff", texts.handoff_text(ticket, reasons, "明天上午09:00", phone,
+                                                                KB.language.safety_advice)))
     for stage in [*texts.RESUME_LINES, "unknown"]:
         found.append(("resume_line", texts.resume_line(stage)))
     found.append(("agent_joined", texts.agent_joined("李专员")))

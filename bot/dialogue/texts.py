@@ -49,16 +49,53 @@ def recorded_summary(
     return f"我已经把情况记录下来了：{'，'.join(parts)}。{validity_note}。"
 
 
+def shared_basis(reasons: list[str]) -> str:
+    """The leading clauses ("根据……第二十四条，收货3天内发现质量问题") that two or more of the
+    reasons open with, to be said once above the options; "" when there are none."""
+    split = [reason.split("，") for reason in reasons]
+    best: list[str] = []
+    for first in split:
+        others = [parts for parts in split if parts is not first and parts[0] == first[0]]
+        if not others:
+            continue
+        common = first[:-1]  # at least the last clause stays with each option
+        for parts in others:
+            n = 0
+            while n < min(len(common), len(parts) - 1) and common[n] == parts[n]:
+                n += 1
+            common = common[:n]
+        if len(common) > len(best):
+            best = common
+    return "，".join(best)
+
+
 def remedy_menu(options: list[dict], wish_label: str | None, wish_allowed: bool) -> str:
+    """The options, each with its reason; a basis several reasons share is written once."""
     lines = []
     if wish_label and not wish_allowed:
         lines.append(f"您希望{wish_label}，结合订单情况，下面这些方式能最快帮您解决，我们优先为您安排：")
     else:
         lines.append("根据您的情况，我们可以为您提供以下方案：")
+    basis = shared_basis([str(o.get("reason") or "") for o in options])
+    if basis:
+        lines.append(f"（{basis}）")
     for index, option in enumerate(options, start=1):
-        lines.append(f"{index}. {option['label']}：{option['reason']}")
+        reason = str(option.get("reason") or "")
+        if basis and reason.startswith(basis + "，"):
+            reason = reason[len(basis) + 1 :]
+        lines.append(f"{index}. {option['label']}：{reason}")
     lines.append("您看选哪一种？直接点选或回复都可以。")
     return "\n".join(lines)
+
+
+def remedy_menu_again(options: list[dict], said: tuple[str, ...] | list[str] = ()) -> str:
+    """The menu once more, short (it was shown in full already); the next wording each time."""
+    names = "、".join(o["label"] for o in options) or "补偿"
+    return _first_unsaid((
+        f"可以为您办理的方案还是这些：{names}。您看选哪一种？直接点选就好。",
+        f"方案都在下面的按钮里（{names}），您选好告诉我就行。",
+        f"您慢慢考虑，{names}都可以为您办理，点选一下就好。",
+    ), said)
 
 
 def remedy_unavailable(wanted_label: str, options: list[dict]) -> str:
@@ -139,10 +176,18 @@ def fact_question_key(text: str | None) -> str | None:
     return None
 
 
-def fact_noted(settled_as_unknown: bool) -> str:
+NOTED_LINES = ("好的，记下了。", "收到，这一点我也记上了。", "明白，已经补充到记录里了。")
+
+
+def _first_unsaid(lines: tuple[str, ...], said: tuple[str, ...] | list[str]) -> str:
+    return next((line for line in lines if line not in said), lines[0])
+
+
+def fact_noted(settled_as_unknown: bool, said: tuple[str, ...] | list[str] = ()) -> str:
+    """`said`: the lines already sent in this conversation (the next variant is used)."""
     if settled_as_unknown:
         return "没关系，我们先按现在了解的情况为您安排，之后找到票据或想起来了，随时补充给我就好。"
-    return "好的，记下了。"
+    return _first_unsaid(NOTED_LINES, said)
 
 
 def ask_followup() -> str:
@@ -151,6 +196,10 @@ def ask_followup() -> str:
 
 def followup_unclear(labels: list[str]) -> str:
     return f"我想确认一下具体时间：您可以选择{'、'.join(labels)}，或者说'明天下午三点'、'三天后'这样的时间。"
+
+
+def followup_default(label: str) -> str:
+    return f"那我先为您预约{label}回访，时间不合适的话随时告诉我，我来调整。"
 
 
 def followup_moved(when_text: str) -> str:
@@ -180,6 +229,63 @@ def order_recorded_without() -> str:
     return "没关系，我先按您的描述记录下来，稍后由同事人工核实订单，不影响为您处理。"
 
 
+def sincere_apology(type_label: str, team: str, explain: bool) -> str:
+    """The apology an apology-only complaint is owed, and where the feedback went."""
+    text = (f"我代表公司郑重地向您道歉：这次{type_label}方面的经历让您受委屈了，责任在我们。"
+            f"您反映的情况已经原样记录，转给了{team}，他们会逐条核查、落实改进。")
+    if explain:
+        return text + "事情的经过和处理结果，会由他们在24小时内向您说明清楚。"
+    return text + "谢谢您愿意告诉我们，这对我们改进非常重要。"
+
+
+# --- the complaint form's facts: the second question is worded anew, a gap is an answer ------
+def ask_order_id_again(not_matched: bool) -> str:
+    if not_matched:
+        return order_not_matched() + "一时找不到的话，回复「找不到」就好，我先按您的描述往下办。"
+    return ("订单号在订单详情页可以看到，QT开头。方便的话发给我，核对起来会更快；"
+            "一时找不到也没关系，回复「找不到」我就先按您的描述往下办。")
+
+
+PRODUCT_REFUSALS = {
+    "phone": "这串数字像是手机号码，我先把它记作您的联系方式。",
+    "order_id": "这个像是订单编号，我先记下了。",
+    "number": "收到这串数字了。",
+    "date": "时间我记下了。",
+}
+
+
+def ask_product_again(refused: str | None) -> str:
+    """The second product question; `refused` says why the first answer was not a product."""
+    lead = PRODUCT_REFUSALS.get(refused or "", "")
+    return lead + "想再跟您确认一下是哪件商品出了问题，说个大概的名字就行，比如「冰箱」「蓝牙耳机」。"
+
+
+GAP_LINES = {
+    ("order_id", "later"): "好的，不着急，订单号您找到后随时发给我就行，我先按您的描述接着处理。",
+    ("order_id", "unknown"): "没关系，订单号一时找不到也不影响，我先按您的描述记录，同事会帮您核实订单。",
+    ("order_id", "none"): "好的，没有订单号也没关系，我们按您的描述来处理。",
+    ("product", "later"): "好的，商品信息您方便时再补充给我，我先按您说的情况接着处理。",
+    ("product", "unknown"): "没关系，商品名称记不准也不要紧，我先按您说的情况记录，同事会帮您核实。",
+    ("product", "none"): "好的，那我们就按您说的情况来处理。",
+}
+
+
+def fact_gap_noted(slot: str, gap: str) -> str:
+    return GAP_LINES[(slot, gap)]
+
+
+def fact_given_up(slot: str) -> str:
+    """Said once when a fact was asked twice and the bot carries on with what it has."""
+    if slot == "order_id":
+        return order_recorded_without()
+    return "好的，商品名称我们之后再一起确认，先按您说的情况往下处理。"
+
+
+def future_date_reask(day: date) -> str:
+    return (f"您提到的{day.year}年{day.month}月{day.day}日还在后面呢，可能是记混了日子。"
+            "大概是哪天买的呢？说个大概就行，比如「上周」「10月初」。")
+
+
 def progress_text(progress: Progress | None, now: datetime) -> str:
     if progress is None:
         return "我这边暂时还没找到您的投诉记录。方便的话告诉我订单号或者遇到的问题，我马上为您查询和处理。"
@@ -207,28 +313,50 @@ def policy_answer(answer: str | None, topics: list[str]) -> str:
     return f"这个问题我马上为您确认。我能直接解答的有：{'、'.join(topics)}，您也可以说得再具体一些。"
 
 
-def noted(has_complaint: bool) -> str:
+ADDED_LINES = ("好的，我已经补充记录下来了。", "这一点也记上了，谢谢您补充。", "收到，已经一并记录。")
+
+
+def noted(has_complaint: bool, said: tuple[str, ...] | list[str] = ()) -> str:
     if has_complaint:
-        return "好的，我已经补充记录下来了。"
+        return _first_unsaid(ADDED_LINES, said)
     return "好的，记下了。请问遇到了什么问题呢？您慢慢说，我来帮您处理。"
 
 
 SAFETY_FIRST = "您和家人的安全最重要！如果有人受伤请先就医或拨打120，如有起火冒烟请先断电并拨打119。"
+AT_RISK = {"child_at_risk": "child", "vulnerable_at_risk": "vulnerable"}
 
 
-def handoff_text(ticket: HandoffTicket, reasons: list[str], when_text: str | None, phone_masked: str | None) -> str:
+def safety_advice(reasons: list[str], advice: dict[str, str] | None) -> str | None:
+    """The advice for each hazard the reasons name (danger:gas → advice["gas"]), each once, in
+    the knowledge base's order; the general line for a hazard it has no advice for."""
+    hazards = {r.split(":", 1)[1] for r in reasons if r.startswith("danger:")}
+    hazards |= {AT_RISK[r] for r in reasons if r in AT_RISK}
+    if not hazards:
+        return None
+    advice = advice or {}
+    lines = [text for key, text in advice.items() if key in hazards]
+    return "".join(lines) if lines else advice.get("default", SAFETY_FIRST)
+
+
+def queue_line(ticket: HandoffTicket) -> str:
+    """Where the customer is in the queue, as a person would say it."""
+    ahead = ticket.position - 1
+    place = "您是下一位" if ahead <= 0 else f"您前面还有{ahead}位"
+    return f"我已经请资深同事来为您处理，{place}，预计{ticket.wait_minutes}分钟内会有同事和您联系。"
+
+
+def handoff_text(ticket: HandoffTicket, reasons: list[str], when_text: str | None, phone_masked: str | None,
+                 advice: dict[str, str] | None = None) -> str:
     parts = []
-    if any(r.startswith("danger") or r == "child_at_risk" for r in reasons):
-        parts.append(SAFETY_FIRST)
+    safety = safety_advice(reasons, advice)
+    if safety:
+        parts.append(safety)
     elif "abuse" in reasons or "extreme_anger" in reasons:
         parts.append("非常抱歉让您这么生气，您的感受我完全理解。")
     else:
         parts.append("您的心情我完全理解，这件事我们一定认真对待。")
     if ticket.on_duty:
-        parts.append(
-            f"我已经请资深同事来为您处理，您前面还有{ticket.position - 1}位，"
-            f"预计{ticket.wait_minutes}分钟内会有同事和您联系。"
-        )
+        parts.append(queue_line(ticket))
     else:
         contact = f"致电{phone_masked}或" if phone_masked else ""
         parts.append(

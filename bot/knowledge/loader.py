@@ -64,6 +64,7 @@ class KnowledgeBase:
     demo_orders: m.DemoOrdersFile
     law: m.LawFile
     work_orders: m.WorkOrdersFile
+    wishes: m.WishesFile
 
     # --- lookups -----------------------------------------------------------------------
     @functools.cached_property
@@ -142,6 +143,11 @@ class KnowledgeBase:
         ):
             for index, line in enumerate(getattr(self.language, field)):
                 yield "language", f"{field}.{index}", line
+        for key, wish in self.wishes.wishes.items():
+            yield "wishes", f"wishes.{key}.ack", wish.ack
+            yield "wishes", f"wishes.{key}.label", wish.label
+        for hazard, advice in self.language.safety_advice.items():
+            yield "language", f"safety_advice.{hazard}", advice
         for index, banned in enumerate(self.language.banned):
             yield "language", f"banned.{index}.rewrite", banned.rewrite
         for index, entry in enumerate(self.faq.faq):
@@ -179,6 +185,7 @@ FILES: dict[str, tuple[str, type[BaseModel]]] = {
     "demo_orders": ("demo_orders.yml", m.DemoOrdersFile),
     "law": ("law.yml", m.LawFile),
     "work_orders": ("work_orders.yml", m.WorkOrdersFile),
+    "wishes": ("wishes.yml", m.WishesFile),
 }
 
 

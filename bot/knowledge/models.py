@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Literal
 
 from pydantic import BaseModel, Field, confloat, conint, constr, validator
@@ -241,6 +242,7 @@ class LanguageFile(Strict):
     empty_message: list[Text] = Field(..., min_items=1)
     long_message: list[Text] = Field(..., min_items=1)
     unsupported_media: list[Text] = Field(..., min_items=1)
+    safety_advice: dict[str, Text]  # hazard → advice; "default" for a hazard without its own
 
 
 class LexiconsFile(Strict):
@@ -371,3 +373,21 @@ class WorkOrdersFile(Strict):
             if unknown:
                 raise ValueError(f"{remedy}: unknown work order kind {unknown}")
         return value
+
+
+class Wish(Strict):
+    label: Text
+    phrases: list[Text] = Field(..., min_items=1)
+    ack: Text
+    remedy: RemedyKind | None = None
+    no_order: bool = False
+
+    @validator("phrases", each_item=True)
+    def compiles(cls, phrase: str) -> str:
+        re.compile(phrase)
+        return phrase
+
+
+class WishesFile(Strict):
+    wishes: dict[str, Wish]
+    teams: dict[ComplaintType, Text]

@@ -10,6 +10,7 @@ from pathlib import Path
 import yaml
 from sqlalchemy import create_engine, text
 
+from bot.dialogue import texts
 from tests.conftest import ROOT, Server
 
 
@@ -19,7 +20,7 @@ def banned_phrases() -> list[str]:
     return [entry["phrase"] for entry in data["banned"]]
 
 
-@lru_cache(maxsize=1)
+@lru_cache(maxsize=8)
 def kb_yaml(name: str) -> dict:
     return yaml.safe_load((ROOT / "knowledge_base" / name).read_text(encoding="utf-8"))
 
@@ -38,6 +39,21 @@ def empathy_lines(complaint_type: str) -> list[str]:
 
 def language_lines(key: str) -> list[str]:
     return yaml.safe_load((ROOT / "knowledge_base" / "language.yml").read_text(encoding="utf-8"))[key]
+
+
+def fact_asked(line: str) -> str | None:
+    """Which fact a bot line asks for: order_id, product, followup_time or a law fact
+    (food / harm / loss); None if it asks for none."""
+    if line in domain_responses()["utter_ask_order_id"] or line in (
+        texts.ask_order_id_again(True), texts.ask_order_id_again(False)
+    ):
+        return "order_id"
+    if line in domain_responses()["utter_ask_product"] or line.endswith(texts.ask_product_again(None)):
+        return "product"
+    labels = [o["label"] for o in kb_yaml("service.yml")["followup_offers"]]
+    if line in (texts.ask_followup(), texts.followup_unclear(labels)):
+        return "followup_time"
+    return texts.fact_question_key(line)
 
 
 @dataclass
@@ -74,17 +90,23 @@ class Reply:
     def is_one_of(self, response: str) -> bool:
         return any(t in domain_responses()[response] for t in self.texts)
 
+    def asked_facts(self) -> list[str]:
+        """The facts this reply asks for, one entry per question (see `fact_asked`)."""
+        return [fact for fact in map(fact_asked, self.texts) if fact]
+
     def asks_for_order_id(self) -> bool:
-        return self.is_one_of("utter_ask_order_id")
+        return "order_id" in self.asked_facts()
 
     def asks_for_product(self) -> bool:
-        return self.is_one_of("utter_ask_product")
+        return "product" in self.asked_facts()
 
     def offers_remedies(self) -> bool:
-        return "我们可以为您提供以下方案" in self.text or "我们优先为您安排" in self.text
+        """The remedy menu, in full or (shown before) in its short form with the option buttons."""
+        full = "我们可以为您提供以下方案" in self.text or "我们优先为您安排" in self.text
+        return full or any(str(b.get("payload", "")).startswith("/request_") for b in self.buttons)
 
     def asks_for_followup_time(self) -> bool:
-        return "回访您一次" in self.text
+        return "followup_time" in self.asked_facts()
 
     def hands_off(self) -> bool:
         return "资深同事" in self.text
@@ -98,6 +120,18 @@ class Chat:
         self.sender = sender or f"test-{uuid.uuid4().hex[:10]}"
         self.cookies: dict[str, str] = {}
         self.last = Reply()
+        self.transcript: list[str] = []  # every line the bot sent, in order
+
+    def times_asked(self) -> dict[str, int]:
+        """How many times each fact was asked in the whole conversation."""
+        counts: dict[str, int] = {}
+        for fact in filter(None, map(fact_asked, self.transcript)):
+            counts[fact] = counts.get(fact, 0) + 1
+        return counts
+
+    def repeated_lines(self) -> list[str]:
+        """Lines the bot sent more than once in this conversation."""
+        return sorted({line for line in self.transcript if self.transcript.count(line) > 1})
 
     @classmethod
     def on_the_page(cls, server: Server) -> Chat:
@@ -120,6 +154,7 @@ class Chat:
                                     cookies=self.cookies)
         assert response.status_code == 200, response.text
         self.last = Reply(response.json())
+        self.transcript += self.last.texts
         for line in self.last.texts:
             hit = [p for p in banned_phrases() if p in line]
             assert not hit, f"bot used banned phrasing {hit}: {line}"

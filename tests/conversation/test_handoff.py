@@ -45,7 +45,7 @@ def test_abuse_hands_off_with_the_feeling_acknowledged(customer: Chat) -> None:
 
 def test_danger_puts_safety_first_and_hands_off(customer: Chat) -> None:
     bot = customer.say("电水壶冒烟了 差点着火 孩子就在旁边")
-    assert bot.says("安全最重要", "119")
+    assert bot.says("离开到安全的地方", "119", "孩子的安全最要紧")  # fire advice, then the child's
     assert bot.hands_off()
     reasons = _reasons(customer)
     assert "danger:fire" in reasons and "child_at_risk" in reasons

@@ -24,7 +24,8 @@
   var TIER = { normal: "普通会员", silver: "白银会员", gold: "黄金会员", vip: "VIP会员" };
   var FACT_LABELS = {
     product: "商品", order_id: "订单号", incident_date: "发生日期", amount: "涉及金额",
-    wish: "客户诉求", phone: "联系电话", secondary_type: "次要类型"
+    wish: "客户诉求", customer_wish: "客户心愿", feedback_for: "反馈已转交", phone: "联系电话",
+    secondary_type: "次要类型"
   };
   // the facts the law needs, as the customer stated them (bot/law_facts.py)
   var LAW_FACT_LABELS = {
