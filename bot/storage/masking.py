@@ -20,6 +20,7 @@ _ID_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
 _ID_CHECK = "10X98765432"
 _CARD = re.compile(r"(?<![0-9A-Za-z])\d{4}(?:[ -]?\d){11,15}(?![0-9A-Za-z])")
 _NUMBER_RUN = re.compile(r"(?<![\d+])\+?[(（]?\d[\d \-()（）]{5,24}\d(?!\d)")
+_MOBILE_SHAPE = re.compile(r"(?<![\d+])1[3-9]\d(?:[ -]?\d){8}(?!\d)")
 # Anchored at the start of a run and bounded, so a long run of letters costs linear time.
 _EMAIL = re.compile(r"(?<![A-Za-z0-9._%+-])([A-Za-z0-9._%+-])[A-Za-z0-9._%+-]{0,63}(@[A-Za-z0-9.-]+)")
 # A street address: a place name, then a road/street/lane, then a number ("…路88号3栋").
@@ -64,9 +65,15 @@ def replace_phones(text: str, replacement: Callable[[str], str]) -> str:
             last = match.end
         return "".join(pieces) + run[last:]
 
+    def mobile_shaped(match: re.Match[str]) -> str:
+        return replacement(re.sub(r"\D", "", match.group(0)))
+
     # libphonenumber's matcher is slow on long texts: it reads only the runs of digits that
     # could be a number (a + and brackets, spaces and hyphens between the digits allowed).
-    return _NUMBER_RUN.sub(in_run, text.translate(FULL_WIDTH))
+    text = _NUMBER_RUN.sub(in_run, text.translate(FULL_WIDTH))
+    # A mobile-shaped number libphonenumber does not know as valid (a range newer than its
+    # data, 174…) is still someone's phone as far as masking goes.
+    return _MOBILE_SHAPE.sub(mobile_shaped, text)
 
 
 def replace_bank_cards(text: str, replacement: Callable[[str], str]) -> str:

@@ -92,7 +92,8 @@ def test_login_fields(server: Server, payload: str) -> None:
     client = ConsoleClient(server)
     for body in ({"username": payload, "password": payload}, {"username": "admin", "password": payload}):
         response = client.login(body["username"], body["password"])
-        assert response.status_code in (401, 403), (payload, response.status_code)
+        # 429: the login limits slow the many failures for "admin" from one address
+        assert response.status_code in (401, 403, 429), (payload, response.status_code)
         assert client.get("/api/console/me").status_code == 401
 
 
