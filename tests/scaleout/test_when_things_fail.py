@@ -30,13 +30,14 @@ def say_later(server: Server, sender: str, text: str) -> concurrent.futures.Futu
 
 
 def test_due_follow_ups_go_out_once_although_both_processes_run_the_scheduler(cluster: Cluster) -> None:
-    senders = [f"fu2-{i}-{uuid.uuid4().hex[:6]}" for i in range(10)]
-    for sender in senders:
-        book(cluster.database_url, T0, sender=sender)
-    wait_for(lambda: all(any(FOLLOWUP_OPENING in t for t in history_texts(cluster.a, s)) for s in senders), 90)
+    customers = [Chat.on_the_page(cluster.a) for _ in range(10)]  # each reads its history with its cookie
+    for customer in customers:
+        book(cluster.database_url, T0, sender=customer.sender)
+    wait_for(lambda: all(any(FOLLOWUP_OPENING in t for t in history_texts(c)) for c in customers), 90)
     time.sleep(2)  # a second sender would show by now
-    for sender in senders:
-        assert sum(FOLLOWUP_OPENING in t for t in history_texts(cluster.b, sender)) == 1
+    for customer in customers:
+        customer.server = cluster.b  # the other process reads the same conversation
+        assert sum(FOLLOWUP_OPENING in t for t in history_texts(customer)) == 1
 
 
 def test_a_stopped_process_finishes_the_turn_in_flight_and_the_customer_carries_on_elsewhere(

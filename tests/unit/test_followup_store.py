@@ -38,7 +38,7 @@ def book(url: str, due: datetime, sender: str = "c1", status: str = "in_progress
         conversation = m.Conversation(sender_id=sender, channel="socketio")
         db.add(conversation)
         db.flush()
-        complaint = m.Complaint(conversation_id=conversation.id, reference=f"TS-{sender}", type="quality", channel="socketio",
+        complaint = m.Complaint(conversation_id=conversation.id, reference=f"TS-{sender[-20:]}", type="quality", channel="socketio",
                                 severity=1, status=status, facts={}, sla_due_at=due.replace(tzinfo=None))
         db.add(complaint)
         db.flush()
