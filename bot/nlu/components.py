@@ -25,7 +25,7 @@ from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
 from bot.knowledge import load_knowledge_base
-from bot.nlu import code_files, corpus
+from bot.nlu import code_files, corpus, sentence_vectors
 from bot.nlu.complaint_type import ComplaintTypeModel, kb_cues
 from bot.nlu.entities import find_amounts, find_dates
 from bot.nlu.handoff_model import (
@@ -35,7 +35,7 @@ from bot.nlu.handoff_model import (
     examples_from_intents,
     load_signal_file,
 )
-from bot.nlu.intent_model import IntentModel
+from bot.nlu.intent_model import SENTENCE_WEIGHT, IntentModel
 from bot.nlu.lexicon import add_jieba_words, lexicon_matcher
 from bot.nlu.normalize import DEFAULT_CHAR_LIMIT, normalize, normalize_text
 from bot.severity import CONFIDENT, HANDOFF_INTENTS, Thresholds, decide
@@ -217,7 +217,7 @@ class _PickledModelComponent(GraphComponent):
     def fingerprint_addon(cls, config: dict[str, Any]) -> str | None:
         # The labelled files are read by the component itself, not passed through the graph;
         # and the model's code is part of what the pickled model is made from.
-        return _files_digest([*_signal_paths(config), *code_files()])
+        return _files_digest([*_signal_paths(config), *code_files()]) + sentence_vectors.version()
 
     @classmethod
     def load(cls, config: dict[str, Any], model_storage: ModelStorage, resource: Resource,
@@ -387,15 +387,19 @@ class LinearIntentClassifier(_PickledModelComponent):
 
     @staticmethod
     def get_default_config() -> dict[str, Any]:
-        return {"signals_file": SIGNALS_FILE, "C": 30.0, "ranking_length": 10}
+        return {"signals_file": SIGNALS_FILE, "C": 30.0, "ranking_length": 10,
+                "sentence_weight": SENTENCE_WEIGHT}
 
     @classmethod
     def fingerprint_addon(cls, config: dict[str, Any]) -> str | None:
-        return _files_digest(code_files())  # the training data reaches it through the graph
+        # the training data reaches it through the graph; the code and the sentence encoder's
+        # weights are what the pickled model is made from
+        return _files_digest(code_files()) + sentence_vectors.version()
 
     def train(self, training_data: TrainingData) -> Resource:
         pairs = [(text, intent) for text, intent in _intent_pairs(training_data) if text and intent]
-        self._model = IntentModel.fit(pairs, float(self._config["C"]))
+        self._model = IntentModel.fit(pairs, float(self._config["C"]),
+                                      float(self._config.get("sentence_weight", SENTENCE_WEIGHT)))
         return self._persist()
 
     def process(self, messages: list[Message]) -> list[Message]:

@@ -16,7 +16,7 @@ from pathlib import Path
 from tests.conversation.chat import Chat
 from tests.training.conftest import TrainerSetup, qingting
 
-POEM = "床前明月光疑是地上霜"  # no intent fits it today: the bot falls back
+POEM = "窗含西岭千秋雪门泊东吴万里船"  # no intent fits it today: the bot falls back
 
 
 def version(setup: TrainerSetup) -> dict:
