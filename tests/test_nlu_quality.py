@@ -20,15 +20,15 @@ from tests.conftest import ROOT, ensure_model
 
 # Measured on the model of this commit (docs/NLU.md), minus a small margin for retraining noise.
 FLOORS: dict[str, dict[str, float]] = {
-    # measured 0.802, 0.817, 0.835, 0.981, 0.975
-    "heldout": {"intent_accuracy": 0.78, "macro_f1": 0.79, "type_accuracy": 0.81, "recall": 0.96,
+    # measured 0.813, 0.832, 0.842, 0.981, 0.975
+    "heldout": {"intent_accuracy": 0.79, "macro_f1": 0.81, "type_accuracy": 0.82, "recall": 0.96,
                 "danger_recall": 0.96},
-    # measured 0.643, 0.777, 0.815
-    "corpus": {"intent_accuracy": 0.62, "type_accuracy": 0.75, "complaint_or_vent": 0.79},
+    # measured 0.718, 0.841, 0.835
+    "corpus": {"intent_accuracy": 0.69, "type_accuracy": 0.81, "complaint_or_vent": 0.81},
 }
 # Rates that must stay at or below a ceiling.
 CEILINGS: dict[str, dict[str, float]] = {
-    "heldout": {"false_handoff_rate": 0.065},  # measured 0.049
+    "heldout": {"false_handoff_rate": 0.065},  # measured 0.048
     "corpus": {"false_handoff_rate": 0.035},  # measured 0.022
 }
 
