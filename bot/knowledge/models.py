@@ -357,6 +357,12 @@ class WorkOrderKind(Strict):
     customer: dict[WorkOrderState, Text] = {}
 
 
+class VisitWindow(Strict):
+    days: conint(ge=0, le=14)  # days after today (shop time)
+    period: Text  # 上午 / 下午 / 晚上
+    hours: constr(regex=r"^\d{1,2}:\d{2}-\d{1,2}:\d{2}$")
+
+
 class WorkOrdersFile(Strict):
     kinds: dict[Text, WorkOrderKind]
     from_remedy: dict[RemedyKind, list[Text]]
@@ -364,6 +370,7 @@ class WorkOrdersFile(Strict):
     mail_in_categories: list[Category] = []
     feedback_types: list[ComplaintType] = []
     followup_after_done_hours: conint(ge=0)
+    visit_windows: list[VisitWindow] = Field(..., min_items=1)
 
     @validator("from_remedy")
     def known_kinds(cls, value: dict[str, list[str]], values: dict) -> dict[str, list[str]]:

@@ -56,7 +56,9 @@ def enqueue(db: Session, row: m.WorkOrder, event: m.WorkOrderEvent, complaint_re
     """Queue the event for the shop in the transaction of the move itself."""
     payload = {
         "event_id": event.id,
-        "type": f"work_order.{event.to_state}",
+        # facts added without a move (the customer's address or time window): "updated"
+        "type": "work_order.updated" if event.from_state == event.to_state and event.actor == "customer"
+        else f"work_order.{event.to_state}",
         "occurred_at": event.at.isoformat() + "Z",
         "work_order": {
             "id": row.id, "reference": row.reference, "complaint_reference": complaint_reference,
@@ -149,3 +151,4 @@ def dead_letters(database_url: str, limit: int = 100) -> list[dict[str, Any]]:
         ).all()
         return [{"id": e.id, "reference": ref, "type": json.loads(e.payload).get("type"), "attempts": e.attempts,
                  "error": e.last_error or "", "created_at": e.created_at.isoformat() + "+00:00"} for e, ref in rows]
+
