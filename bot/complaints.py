@@ -316,6 +316,8 @@ class ComplaintService:
             complaint.facts = {**(complaint.facts or {}), "apologised": True, "feedback_for": team}
             complaint.valid = True
             complaint.status = "accepted"
+            session.flush()
+            self.work_orders.create_for_apology(session, complaint)  # the feedback reaches the team
 
     async def schedule_followup(self, complaint_id: str, sender_id: str, channel: str, due_at: datetime) -> None:
         await asyncio.to_thread(self._schedule_followup, complaint_id, sender_id, channel, due_at)

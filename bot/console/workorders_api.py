@@ -63,7 +63,8 @@ async def listing(request: web.Request) -> web.Response:
     kb = request.app[SERVICES].kb
     kinds = {key: {"label": k.label, "team": k.team, "needs": list(k.needs)} for key, k in kb.work_orders.kinds.items()}
     return web.json_response({"items": items, "kinds": kinds, "states": STATE_LABELS, "actions": ACTION_LABELS,
-                              "teams": sorted({k.team for k in kb.work_orders.kinds.values()})})
+                              "teams": sorted({k.team for k in kb.work_orders.kinds.values()}
+                                              | {r.team for r in kb.work_orders.feedback.values()})})
 
 
 async def detail(request: web.Request) -> web.Response:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from typing import Literal
+from typing import Literal, get_args
 
 from pydantic import BaseModel, Field, confloat, conint, constr, validator
 
@@ -363,14 +363,26 @@ class VisitWindow(Strict):
     hours: constr(regex=r"^\d{1,2}:\d{2}-\d{1,2}:\d{2}$")
 
 
+class FeedbackRoute(Strict):
+    team: Text
+    with_remedy: bool = False
+
+
 class WorkOrdersFile(Strict):
     kinds: dict[Text, WorkOrderKind]
     from_remedy: dict[RemedyKind, list[Text]]
     refund_bases: list[Text] = []
     mail_in_categories: list[Category] = []
-    feedback_types: list[ComplaintType] = []
+    feedback: dict[ComplaintType, FeedbackRoute]
     followup_after_done_hours: conint(ge=0)
     visit_windows: list[VisitWindow] = Field(..., min_items=1)
+
+    @validator("feedback")
+    def every_type(cls, value: dict[str, FeedbackRoute]) -> dict[str, FeedbackRoute]:
+        missing = set(get_args(ComplaintType)) - set(value)
+        if missing:
+            raise ValueError(f"no feedback team for {sorted(missing)}")
+        return value
 
     @validator("from_remedy")
     def known_kinds(cls, value: dict[str, list[str]], values: dict) -> dict[str, list[str]]:
@@ -397,4 +409,3 @@ class Wish(Strict):
 
 class WishesFile(Strict):
     wishes: dict[str, Wish]
-    teams: dict[ComplaintType, Text]

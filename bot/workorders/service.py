@@ -76,7 +76,8 @@ class WorkOrderService:
         product = self.kb.product((complaint.facts or {}).get("product") or "")
         if product is not None and product.category in wo.mail_in_categories:
             kinds = ["mail_in_repair" if kind == "repair_visit" else kind for kind in kinds]
-        if complaint.type in wo.feedback_types:
+        route = wo.feedback.get(complaint.type)  # type: ignore[call-overload]
+        if route is not None and route.with_remedy:
             kinds.append("apology_feedback")
         return kinds
 
@@ -107,6 +108,19 @@ class WorkOrderService:
             made.append(self._add(store, complaint, kind, now, remedy["kind"], wanted, "bot", "bot", notify=False,
                                   address=address))
         return [w.reference for w in made]
+
+    def create_for_apology(self, db, complaint: m.Complaint,  # type: ignore[no-untyped-def]
+                           now: datetime | None = None) -> str:
+        """The apology-only complaint: its feedback goes to the complaint type's team as a work
+        order (once), in the transaction that records the apology."""
+        now = naive_utc(now or m.utcnow())
+        store = WorkOrderStore(db)
+        for row in store.for_complaint(complaint.id):
+            if row.kind == "apology_feedback" and row.state != "cancelled":
+                return row.reference
+        row = self._add(store, complaint, "apology_feedback", now, None, {"order_id": complaint.order_id}, "bot",
+                        "bot", notify=False)
+        return row.reference
 
     @staticmethod
     def compensation_kinds(remedy: dict[str, Any], kinds: list[str]) -> list[str]:
@@ -195,7 +209,8 @@ class WorkOrderService:
         spec = self.kb.work_orders.kinds[kind]
         clean = {k: v for k, v in facts.items() if k in FACT_KEYS and v not in (None, "")}
         text = views.customer_line(self.kb, kind, "created", clean) if notify else None
-        row = store.add(complaint, kind, spec.team, spec.sla_hours, now, remedy=remedy, facts=clean, origin=origin,
+        team = self.kb.feedback_team(complaint.type) if kind == "apology_feedback" else spec.team
+        row = store.add(complaint, kind, team, spec.sla_hours, now, remedy=remedy, facts=clean, origin=origin,
                         actor=actor, customer_text=text)
         if address:
             store.set_address(row, address, views.mask_address(address))

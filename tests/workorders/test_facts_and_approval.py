@@ -101,3 +101,29 @@ def test_a_compensation_within_the_cap_is_paid_out_at_once(url: str) -> None:
     small = RemedyOption("compensation", "补偿", "服务", "goodwill", amount=Decimal("50"))
     assert "compensation_payout" in by_kind(url, open_case(url, small, "service"))
     assert RETURN.needs_approval is False
+
+
+# --- one table of feedback teams (work_orders.yml `feedback`) ------------------------------------
+def test_one_table_names_the_feedback_team_for_the_apology_and_the_work_order(url: str) -> None:
+    import yaml
+
+    from tests.conftest import ROOT
+
+    assert "teams" not in yaml.safe_load((ROOT / "knowledge_base" / "wishes.yml").read_text(encoding="utf-8"))
+    assert set(KB.work_orders.feedback) == {"quality", "service", "billing", "delivery", "after_sales", "incident"}
+    service_case = open_case(url, RETURN, "service", "c3")  # a remedy of a with_remedy type
+    feedback = next(w for w in work_orders(url, service_case) if w.kind == "apology_feedback")
+    assert feedback.team == KB.feedback_team("service") == "服务质量团队"
+    assert "apology_feedback" not in by_kind(url, open_case(url, RETURN, "quality", "c4"))
+
+
+def test_an_apology_only_complaint_sends_its_feedback_to_the_team_it_names(url: str) -> None:
+    service = complaints(url)
+    ref = asyncio.run(service.open_complaint("c5", "rest", "delivery", "快递员态度很差", 1, {}))
+    team = KB.feedback_team("delivery")
+    asyncio.run(service.record_apology(ref.id, team))
+    asyncio.run(service.record_apology(ref.id, team))  # said twice: still one work order
+    [feedback] = work_orders(url, ref.id)
+    assert (feedback.kind, feedback.team, feedback.state) == ("apology_feedback", "配送团队", "created")
+    with session_scope(url) as db:
+        assert db.get(m.Complaint, ref.id).facts["feedback_for"] == feedback.team
