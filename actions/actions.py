@@ -136,6 +136,12 @@ class ActionAcknowledgeVent(Action):
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
         s = svc()
+        asked = tracker.get_slot("requested_slot")
+        if (tracker.active_loop_name == "followup_form" and asked in work_facts.WORK_SLOTS
+                and form_answers.read_gap(latest_text(tracker)) is not None):
+            # "不知道 / 等会儿发" to the address or time question is an answer, not a vent
+            dispatcher.utter_message(text=work_facts.later_line(asked))
+            return [SlotSet(asked, work_facts.LATER)]
         complaint_id = tracker.get_slot("complaint_id")
         wished = await hear_wishes(dispatcher, tracker)  # a wish heard is the acknowledgement
         if complaint_id and _in_flow(tracker):

@@ -85,6 +85,10 @@ async def still_to_ask(tracker: Tracker) -> list[str]:
     return [slot for slot, fact in WORK_SLOTS.items() if tracker.get_slot(slot) is not None or fact in missing]
 
 
+def later_line(slot: str) -> str:
+    return texts.work_address_later() if slot == ADDRESS_SLOT else texts.work_window_later()
+
+
 def _count(tracker: Tracker, slot: str) -> dict[str, int]:
     asks = asks_of(tracker)
     asks[slot] = asks.get(slot, 0) + 1

@@ -235,3 +235,21 @@ def test_a_bare_product_problem_starts_the_complaint(customer: Chat, message: st
     bot = customer.say(message)
     assert bot.opens_with_empathy_for("quality")
     assert bot.asks_for_order_id()
+
+
+def test_an_address_not_at_hand_is_accepted_once_and_the_window_still_offered(customer: Chat) -> None:
+    customer.say("我的空调不制冷了，开了一晚上还是热的")
+    bot = customer.say("QT202611150008")
+    repair = next(title for title in bot.button_titles if "维修" in title)
+    assert customer.click(repair).asks_for_work_address()  # a technician's visit
+    bot = customer.say("不知道")
+    assert bot.says("同事会先和您电话确认地址")
+    assert not any(line in bot.texts for line in language_lines("listening"))
+    assert bot.asks_for_work_window() and not bot.asks_for_work_address()
+    bot = customer.say("周六下午")
+    assert bot.says("已为您记下周六下午")
+    assert bot.asks_for_followup_time()
+    assert customer.times_asked()["work_address"] == 1
+    [visit] = customer.work_orders()
+    assert visit["kind"] == "repair_visit" and visit["address"] is None
+    assert read_json_column(visit["facts"])["time_slot"] == "周六下午"
