@@ -32,6 +32,7 @@ MAX_WORK_ASKS = 2  # the second time only after an interruption
 DAY_WORDS = {0: "今天", 1: "明天", 2: "后天"}
 # Something that reads as a place: a number with a road / building word, or an administrative area.
 _ADDRESS = re.compile(r"(省|市|区|县|镇|乡|村|路|街|道|巷|弄|胡同|小区|大厦|花园|苑|号|栋|幢|楼|单元|室)")
+_PLACE = re.compile(r"(路|街|巷|弄|胡同|小区|大厦|栋|幢|单元|室)")  # an address given as the time
 _TIME = re.compile(r"(今天|明天|后天|周|星期|礼拜|月|号|日|上午|下午|中午|晚上|早上|点|:|：|工作日|周末)")
 
 
@@ -67,7 +68,7 @@ def read_window(kb: KnowledgeBase, text: str, now: datetime) -> str | None:
         word = DAY_WORDS.get(w.days)
         if word and plain == word + w.period:
             return stored
-    if len(plain) <= 40 and _TIME.search(plain):
+    if len(plain) <= 40 and _TIME.search(plain) and not _PLACE.search(plain):
         return plain
     return None
 
