@@ -489,8 +489,10 @@ class ValidateFollowupForm(FormValidationAction):
 
     async def required_slots(self, domain_slots: list[str], dispatcher: CollectingDispatcher, tracker: Tracker,
                              domain: DomainDict) -> list[str]:
-        """The address and time window the remedy's work orders need come first (work_facts.py)."""
-        return [*await work_facts.still_to_ask(tracker), *domain_slots]
+        """The address and time window come first, only when the remedy's work orders need them
+        (work_facts.py); the domain lists them for Rasa's slot-mapping checks."""
+        rest = [slot for slot in domain_slots if slot not in work_facts.WORK_SLOTS]
+        return [*await work_facts.still_to_ask(tracker), *rest]
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
         """"不知道 / 等会儿再说" is an answer whatever its intent (asked again, with the options);
