@@ -20,7 +20,7 @@ from rasa_sdk.types import DomainDict
 
 from actions.common import svc
 from actions.form_facts import asks_of
-from bot.dialogue import form_answers, texts
+from bot.dialogue import form_answers, positive, texts
 from bot.knowledge import KnowledgeBase
 from bot.timeparse import shop_now
 
@@ -149,7 +149,9 @@ async def validate_window(value: object, dispatcher: CollectingDispatcher, track
     complaint_id = tracker.get_slot("complaint_id")
     if complaint_id:
         await s.complaints.add_work_facts(complaint_id, time_slot=window)
-    dispatcher.utter_message(text=texts.work_window_noted(window))
+    # the customer's own words are read back only when they hold no phrase the bot never says
+    said = window if not positive.findings(s.kb, window) else None
+    dispatcher.utter_message(text=texts.work_window_noted(said))
     return {WINDOW_SLOT: window}
 
 

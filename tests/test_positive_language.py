@@ -116,6 +116,7 @@ def builder_texts() -> list[tuple[str, str]]:
                   ("ask_work_window_again", texts.ask_work_window_again(label))]
     found += [("work_address_noted", texts.work_address_noted()), ("work_address_later", texts.work_address_later()),
               ("work_window_noted", texts.work_window_noted("12月9日上午9:00-12:00")),
+              ("work_window_noted", texts.work_window_noted(None)),
               ("work_window_later", texts.work_window_later())]
     menus = [texts.remedy_menu_again(options, said) for said in ((), [texts.remedy_menu_again(options)])]
     found += [("remedy_menu_again", menu) for menu in menus]

@@ -216,7 +216,9 @@ def work_address_later() -> str:
     return "没关系，安排之前同事会先和您电话确认地址，您也可以随时在这里告诉我。"
 
 
-def work_window_noted(window: str) -> str:
+def work_window_noted(window: str | None) -> str:
+    if not window:
+        return "好的，时间已经记下了，同事会按您方便的时间为您安排。"
     return f"好的，已为您记下{window}，同事会按这个时间为您安排。"
 
 

@@ -39,3 +39,24 @@ def test_a_window_answer(answer: str, stored: str | None) -> None:
 ])
 def test_an_address_answer(answer: str, address: str | None) -> None:
     assert read_address(answer) == address
+
+
+def test_a_window_in_words_the_bot_never_says_is_kept_but_not_read_back() -> None:
+    import asyncio
+    from unittest.mock import AsyncMock, MagicMock, patch
+
+    from rasa_sdk.executor import CollectingDispatcher
+
+    from actions import work_facts
+
+    services = MagicMock(kb=KB)
+    services.complaints.add_work_facts = AsyncMock()
+    tracker = MagicMock()
+    tracker.get_slot.return_value = "complaint-1"
+    dispatcher = CollectingDispatcher()
+    with patch.object(work_facts, "svc", return_value=services):
+        filled = asyncio.run(work_facts.validate_window("周六不行就周日下午", dispatcher, tracker))
+    assert filled == {"work_window": "周六不行就周日下午"}
+    services.complaints.add_work_facts.assert_awaited_once_with("complaint-1", time_slot="周六不行就周日下午")
+    [said] = [m["text"] for m in dispatcher.messages]
+    assert "不行" not in said and said.startswith("好的，时间已经记下了")
