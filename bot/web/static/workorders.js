@@ -4,7 +4,7 @@
 (function () {
   "use strict";
 
-  var state = { csrf: "", user: null, kinds: {}, states: {}, actions: {} };
+  var state = { csrf: "", user: null, kinds: {}, states: {}, actions: {}, ready: null };
   var NEEDS_SLOT = { schedule: true };
 
   function $(id) { return document.getElementById(id); }
@@ -78,8 +78,8 @@
     var supervises = user.permissions.indexOf("supervise") >= 0;
     show($("tab-figures"), supervises);
     show($("tab-dead"), supervises);
+    state.ready = load(true);  // the state labels the figures' columns use
     view("list");
-    load(true);
   }
 
   // --- views (the list for everyone; figures and dead letters for supervisors) ------------------
@@ -170,7 +170,9 @@
   function hours(value) { return value === null || value === undefined ? "—" : value + " 小时"; }
   function loadFigures() {
     var days = $("fig-days").value;
-    return api("GET", "/api/console/workorders/figures?days=" + encodeURIComponent(days)).then(function (data) {
+    return (state.ready || Promise.resolve()).then(function () {
+      return api("GET", "/api/console/workorders/figures?days=" + encodeURIComponent(days));
+    }).then(function (data) {
       $("fig-totals").textContent = "共 " + data.total + " 张工单，已超时 " + data.overdue + " 张";
       var order = Object.keys(state.states);
       var head = $("fig-kind-head");
