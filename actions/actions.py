@@ -10,6 +10,7 @@ from rasa_sdk.events import ActiveLoop, ConversationPaused, EventType, FollowupA
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
+from actions import work_facts
 from actions.common import (
     as_amount,
     channel_of,
@@ -42,7 +43,7 @@ REMEDY_INTENTS = {
 }
 CSAT_SLOTS = ("csat_solved", "csat_score", "csat_comment")
 FLOW_RESET = ["order_id", "product", "incident_date", "amount", "wish", "remedy", "followup_time", "followup_at",
-              "customer_wishes", "fact_asks"]
+              "customer_wishes", "fact_asks", "work_address", "work_window"]
 
 
 def _type_guess(tracker: Tracker) -> dict[str, Any]:
@@ -135,6 +136,12 @@ class ActionAcknowledgeVent(Action):
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
         s = svc()
+        asked = tracker.get_slot("requested_slot")
+        if (tracker.active_loop_name == "followup_form" and asked in work_facts.WORK_SLOTS
+                and form_answers.read_gap(latest_text(tracker)) is not None):
+            # "不知道 / 等会儿发" to the address or time question is an answer, not a vent
+            dispatcher.utter_message(text=work_facts.later_line(asked))
+            return [SlotSet(asked, work_facts.LATER)]
         complaint_id = tracker.get_slot("complaint_id")
         wished = await hear_wishes(dispatcher, tracker)  # a wish heard is the acknowledgement
         if complaint_id and _in_flow(tracker):
@@ -480,9 +487,21 @@ class ValidateFollowupForm(FormValidationAction):
     def name(self) -> str:
         return "validate_followup_form"
 
+    async def required_slots(self, domain_slots: list[str], dispatcher: CollectingDispatcher, tracker: Tracker,
+                             domain: DomainDict) -> list[str]:
+        """The address and time window come first, only when the remedy's work orders need them
+        (work_facts.py); the domain lists them for Rasa's slot-mapping checks."""
+        rest = [slot for slot in domain_slots if slot not in work_facts.WORK_SLOTS]
+        return [*await work_facts.still_to_ask(tracker), *rest]
+
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
         """"不知道 / 等会儿再说" is an answer whatever its intent (asked again, with the options);
         back from an interruption after the second question, the first offer is booked."""
+        requested = tracker.get_slot("requested_slot")
+        if requested in work_facts.WORK_SLOTS and tracker.get_slot(requested) is None:
+            gap = not answered_already(tracker) and form_answers.read_gap(latest_text(tracker)) is not None
+            if gap or (answered_already(tracker) and work_facts.unanswered_after_interruptions(tracker, requested)):
+                tracker.add_slots([SlotSet(requested, latest_text(tracker) if gap else work_facts.LATER)])
         if tracker.get_slot("requested_slot") == "followup_time" and tracker.get_slot("followup_time") is None:
             first = svc().kb.service.followup_offers[0].label
             if answered_already(tracker) and asks_of(tracker).get("followup_time", 0) >= MAX_ASKS:
@@ -493,6 +512,16 @@ class ValidateFollowupForm(FormValidationAction):
             ):
                 tracker.add_slots([SlotSet("followup_time", latest_text(tracker))])
         return await super().run(dispatcher, tracker, domain)
+
+    async def validate_work_address(
+        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> dict[str, Any]:
+        return await work_facts.validate_address(value, dispatcher, tracker)
+
+    async def validate_work_window(
+        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> dict[str, Any]:
+        return await work_facts.validate_window(value, dispatcher, tracker)
 
     async def validate_followup_time(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
@@ -602,6 +631,8 @@ class ActionFallback(Action):
         if not _in_flow(tracker) and _names_a_product(tracker) and not tracker.active_loop_name:
             # Unsure of the intent, sure of the product: treat it as a complaint about it.
             return await open_complaint(dispatcher, tracker, "quality") + [FollowupAction("complaint_form")]
+        if tracker.active_loop_name == "followup_form" and tracker.get_slot("requested_slot") in work_facts.WORK_SLOTS:
+            return []  # an address or a time the NLU did not place: the form reads it next
         dispatcher.utter_message(text=fresh_line(tracker, svc().kb.language.fallback))
         return []
 

@@ -56,7 +56,7 @@ async def apologise(dispatcher: CollectingDispatcher, tracker: Tracker, complain
     """The apology-only complaint: a sincere apology, the feedback passed to the team concerned
     and recorded, then straight on to the follow-up (no order number, no remedy menu)."""
     kb = svc().kb
-    team = kb.wishes.teams[complaint_type]  # type: ignore[index]
+    team = kb.feedback_team(complaint_type)
     explain = "explanation" in heard_wishes(tracker)
     dispatcher.utter_message(text=texts.sincere_apology(kb.type_label(complaint_type), team, explain))
     complaint_id = tracker.get_slot("complaint_id")

@@ -293,6 +293,16 @@ class ComplaintService:
                 sla = timedelta(minutes=self.kb.policies.sla_minutes[2])  # type: ignore[index]
                 complaint.sla_due_at = min(complaint.sla_due_at or m.utcnow() + sla, complaint.created_at + sla)
 
+    async def work_facts_missing(self, complaint_id: str) -> dict[str, str]:
+        """The address / time window the complaint's work orders still need (asked in the
+        conversation), each with the label of the work order that needs it."""
+        return await asyncio.to_thread(self.work_orders.missing_customer_facts, complaint_id)
+
+    async def add_work_facts(self, complaint_id: str, *, address: str | None = None,
+                             time_slot: str | None = None) -> list[str]:
+        return await asyncio.to_thread(self.work_orders.add_customer_facts, complaint_id, address=address,
+                                       time_slot=time_slot)
+
     async def record_apology(self, complaint_id: str, team: str) -> None:
         """An apology-only complaint: the apology is the remedy the customer accepted; the
         feedback is marked for the team concerned."""
@@ -306,6 +316,8 @@ class ComplaintService:
             complaint.facts = {**(complaint.facts or {}), "apologised": True, "feedback_for": team}
             complaint.valid = True
             complaint.status = "accepted"
+            session.flush()
+            self.work_orders.create_for_apology(session, complaint)  # the feedback reaches the team
 
     async def schedule_followup(self, complaint_id: str, sender_id: str, channel: str, due_at: datetime) -> None:
         await asyncio.to_thread(self._schedule_followup, complaint_id, sender_id, channel, due_at)

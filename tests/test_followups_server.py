@@ -72,6 +72,7 @@ def booked_customer(server: Server) -> Chat:
     customer = Chat.on_the_page(server)
     customer.say("我的电水壶坏了，订单号QT202611150003")
     customer.click("换货")
+    customer.give_work_facts()
     assert customer.say("明天下午三点").says("已为您预约")
     return customer
 

@@ -109,6 +109,15 @@ def builder_texts() -> list[tuple[str, str]]:
     found += [("fact_given_up", texts.fact_given_up(slot)) for slot in ("order_id", "product")]
     found.append(("future_date_reask", texts.future_date_reask(date(2031, 3, 1))))
     found.append(("followup_default", texts.followup_default("明天上午10点")))
+    for label in (k.label for k in KB.work_orders.kinds.values()):
+        found += [("ask_work_address", texts.ask_work_address(label)),
+                  ("ask_work_address_again", texts.ask_work_address_again(label)),
+                  ("ask_work_window", texts.ask_work_window(label)),
+                  ("ask_work_window_again", texts.ask_work_window_again(label))]
+    found += [("work_address_noted", texts.work_address_noted()), ("work_address_later", texts.work_address_later()),
+              ("work_window_noted", texts.work_window_noted("12月9日上午9:00-12:00")),
+              ("work_window_noted", texts.work_window_noted(None)),
+              ("work_window_later", texts.work_window_later())]
     menus = [texts.remedy_menu_again(options, said) for said in ((), [texts.remedy_menu_again(options)])]
     found += [("remedy_menu_again", menu) for menu in menus]
     found += [("noted_lines", line) for line in (*texts.NOTED_LINES, *texts.ADDED_LINES)]

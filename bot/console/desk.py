@@ -20,6 +20,7 @@ from bot.severity import reason_label
 from bot.storage import models as m
 from bot.storage.crypto import mask_personal_data
 from bot.storage.db import session_scope
+from bot.workorders.service import WorkOrderService
 
 OPEN = ("queued", "claimed")
 MAX_NOTE = 2000
@@ -59,6 +60,7 @@ class HandoffDesk:
         self.kb = kb
         self.followups = FollowUpStore(database_url, kb.service.followup)
         self.sla = SlaWatch(database_url, kb)
+        self.work_orders = WorkOrderService(database_url, kb)  # an approved compensation is paid out
 
     # --- reading ---------------------------------------------------------------------------
     def queue(self, include_closed: bool = False) -> list[dict[str, Any]]:
@@ -289,8 +291,12 @@ class HandoffDesk:
             if complaint is None or complaint.approval != "pending":
                 raise DeskError(409, "nothing_pending", "这位客户目前没有待审批的补偿。")
             complaint.approval = "approved" if approve else "rejected"
+            # The payout's work order waited for this: approved, it is created in this transaction.
+            # Not approved, a colleague agrees the amount with the customer and creates it then.
+            made = self.work_orders.release_approved(db, complaint, user.username) if approve else []
             audit(db, user.username, "approve" if approve else "reject", h.id,
-                  complaint=complaint.reference, amount=str(complaint.compensation_amount), note=note[:500])
+                  complaint=complaint.reference, amount=str(complaint.compensation_amount), note=note[:500],
+                  work_orders=made)
             conversation = db.get(m.Conversation, h.conversation_id)
             detail = complaint.remedy_detail or {}
             return {

@@ -336,6 +336,12 @@ PATHS: dict[str, Any] = {
         _ok(obj(["items"], items={"type": "array", "items": obj(
             ["id", "reference", "type", "attempts", "error", "created_at"], id=INT, reference=STR, type=STR,
             attempts=INT, error=STR, created_at=STR)})), role="supervise")},
+    "/api/console/workorders/dead-letters/{event_id}/retry": {
+        "parameters": [{"name": "event_id", "in": "path", "required": True, "schema": {"type": "integer"}}],
+        "post": op("Send a dead letter again: pending once more, first in line, attempts counted afresh (409 when it "
+                   "is no dead letter any more)",
+                   _ok(obj(["id", "reference", "status"], id=INT, reference=STR, status={"enum": ["pending"]})),
+                   role="supervise", unsafe=True)},
     "/api/console/workorders/figures": {"get": op(
         "Work-order figures for a period: by kind and state, per team (open, overdue, done within SLA, time to "
         "done), overdue now", _ok(obj(["since", "by_kind", "by_team", "total", "overdue"], since=STR, total=INT,

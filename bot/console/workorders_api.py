@@ -63,7 +63,8 @@ async def listing(request: web.Request) -> web.Response:
     kb = request.app[SERVICES].kb
     kinds = {key: {"label": k.label, "team": k.team, "needs": list(k.needs)} for key, k in kb.work_orders.kinds.items()}
     return web.json_response({"items": items, "kinds": kinds, "states": STATE_LABELS, "actions": ACTION_LABELS,
-                              "teams": sorted({k.team for k in kb.work_orders.kinds.values()})})
+                              "teams": sorted({k.team for k in kb.work_orders.kinds.values()}
+                                              | {r.team for r in kb.work_orders.feedback.values()})})
 
 
 async def detail(request: web.Request) -> web.Response:
@@ -115,6 +116,21 @@ async def dead_letters(request: web.Request) -> web.Response:
     return web.json_response({"items": items})
 
 
+async def retry_dead_letter(request: web.Request) -> web.Response:
+    """Send a dead letter again (supervisors), audited."""
+    user = await current_user(request, "supervise")
+    raw = request.match_info["event_id"]
+    if not raw.isdigit() or not raw.isascii() or len(raw) > 12:
+        raise api_error(404, "not_found", "没有找到这条投递记录，刷新列表看看最新情况。")
+    office = request.app[BACK_OFFICE]
+    retried = await asyncio.to_thread(shop.retry_dead_letter, office.service.url, int(raw))
+    if retried is None:
+        raise api_error(409, "not_dead", "这条投递已经在重发或已送达，刷新列表看看最新情况。")
+    await asyncio.to_thread(_audit, office.service.url, user.username, "shop_event_retry", str(retried["id"]),
+                            {"reference": retried["reference"]})
+    return web.json_response(retried)
+
+
 async def figures(request: web.Request) -> web.Response:
     """Work orders by kind and state, per team, time to done, overdue (supervisors)."""
     await current_user(request, "supervise")
@@ -142,6 +158,7 @@ def add_routes(app: web.Application) -> None:
     r.add_get("/api/console/workorders", listing)
     r.add_post("/api/console/workorders", create)
     r.add_get("/api/console/workorders/dead-letters", dead_letters)
+    r.add_post("/api/console/workorders/dead-letters/{event_id}/retry", retry_dead_letter)
     r.add_get("/api/console/workorders/figures", figures)
     r.add_get("/api/console/workorders/{work_order_id}", detail)
     r.add_post("/api/console/workorders/{work_order_id}/moves", move)

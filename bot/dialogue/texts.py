@@ -190,6 +190,42 @@ def fact_noted(settled_as_unknown: bool, said: tuple[str, ...] | list[str] = ())
     return _first_unsaid(NOTED_LINES, said)
 
 
+# --- the facts a work order needs, asked once each (actions/work_facts.py) -------------------
+def ask_work_address(label: str) -> str:
+    return (f"为了顺利安排{label}，麻烦告诉我上门的详细地址（省市区、街道、门牌号），"
+            "地址会加密保存，只用于这次服务。")
+
+
+def ask_work_window(label: str) -> str:
+    return f"{label}您希望安排在哪个时间段？可以点选下面的时间，也可以直接告诉我方便的时间。"
+
+
+def ask_work_address_again(label: str) -> str:
+    return f"我们接着刚才的安排：{label}需要一个上门地址，您直接发给我就好。"
+
+
+def ask_work_window_again(label: str) -> str:
+    return f"再确认一下{label}的时间：点选一个时间段，或者告诉我您方便的时间就好。"
+
+
+def work_address_noted() -> str:
+    return "好的，地址已经记好了。"
+
+
+def work_address_later() -> str:
+    return "没关系，安排之前同事会先和您电话确认地址，您也可以随时在这里告诉我。"
+
+
+def work_window_noted(window: str | None) -> str:
+    if not window:
+        return "好的，时间已经记下了，同事会按您方便的时间为您安排。"
+    return f"好的，已为您记下{window}，同事会按这个时间为您安排。"
+
+
+def work_window_later() -> str:
+    return "好的，同事安排时会先和您确认一个方便的时间。"
+
+
 def ask_followup() -> str:
     return "为了确认问题真正解决，处理完成后我们想回访您一次。您看什么时间方便？可以点选，也可以直接告诉我，比如'周五上午'。"
 

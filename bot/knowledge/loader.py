@@ -96,6 +96,12 @@ class KnowledgeBase:
         """The 三包 catalogue items that list this product (law.yml sanbao.catalogue)."""
         return [item for item in self.law.sanbao.catalogue if product_name in item.products]
 
+    def feedback_team(self, complaint_type: str | None) -> str:
+        """Who receives the customer's feedback about this type of complaint (work_orders.yml
+        `feedback`, the one table the apology and the feedback work order read)."""
+        route = self.work_orders.feedback.get(complaint_type)  # type: ignore[call-overload]
+        return route.team if route is not None else self.work_orders.kinds["apology_feedback"].team
+
     def type_label(self, complaint_type: str) -> str:
         return self.complaint_types.types[complaint_type].label  # type: ignore[index]
 

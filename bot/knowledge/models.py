@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from typing import Literal
+from typing import Literal, get_args
 
 from pydantic import BaseModel, Field, confloat, conint, constr, validator
 
@@ -357,13 +357,32 @@ class WorkOrderKind(Strict):
     customer: dict[WorkOrderState, Text] = {}
 
 
+class VisitWindow(Strict):
+    days: conint(ge=0, le=14)  # days after today (shop time)
+    period: Text  # 上午 / 下午 / 晚上
+    hours: constr(regex=r"^\d{1,2}:\d{2}-\d{1,2}:\d{2}$")
+
+
+class FeedbackRoute(Strict):
+    team: Text
+    with_remedy: bool = False
+
+
 class WorkOrdersFile(Strict):
     kinds: dict[Text, WorkOrderKind]
     from_remedy: dict[RemedyKind, list[Text]]
     refund_bases: list[Text] = []
     mail_in_categories: list[Category] = []
-    feedback_types: list[ComplaintType] = []
+    feedback: dict[ComplaintType, FeedbackRoute]
     followup_after_done_hours: conint(ge=0)
+    visit_windows: list[VisitWindow] = Field(..., min_items=1)
+
+    @validator("feedback")
+    def every_type(cls, value: dict[str, FeedbackRoute]) -> dict[str, FeedbackRoute]:
+        missing = set(get_args(ComplaintType)) - set(value)
+        if missing:
+            raise ValueError(f"no feedback team for {sorted(missing)}")
+        return value
 
     @validator("from_remedy")
     def known_kinds(cls, value: dict[str, list[str]], values: dict) -> dict[str, list[str]]:
@@ -390,4 +409,3 @@ class Wish(Strict):
 
 class WishesFile(Strict):
     wishes: dict[str, Wish]
-    teams: dict[ComplaintType, Text]

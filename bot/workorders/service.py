@@ -76,7 +76,8 @@ class WorkOrderService:
         product = self.kb.product((complaint.facts or {}).get("product") or "")
         if product is not None and product.category in wo.mail_in_categories:
             kinds = ["mail_in_repair" if kind == "repair_visit" else kind for kind in kinds]
-        if complaint.type in wo.feedback_types:
+        route = wo.feedback.get(complaint.type)  # type: ignore[call-overload]
+        if route is not None and route.with_remedy:
             kinds.append("apology_feedback")
         return kinds
 
@@ -92,17 +93,124 @@ class WorkOrderService:
             if earlier.state in ("created", "accepted", "scheduled"):
                 event = store.move(earlier, plan(earlier.state, "cancel"), "bot", now, note="客户更换了方案")
                 self._outbound(db, earlier, event)
+        known = self._customer_facts(store, complaint.id)  # given for an earlier remedy: not asked again
         facts = {"order_id": complaint.order_id, "amount": remedy.get("amount")}
-        made = [self._add(store, complaint, kind, now, remedy["kind"], facts, "bot", "bot", notify=False)
-                for kind in self.kinds_for(complaint, remedy)]
+        kinds = self.kinds_for(complaint, remedy)
+        if remedy.get("needs_approval"):  # above the bot's cap: paid once a supervisor approves
+            held = self.compensation_kinds(remedy, kinds)
+            kinds = [kind for kind in kinds if kind not in held]
+        made = []
+        for kind in kinds:
+            needs = self.kb.work_orders.kinds[kind].needs
+            wanted = {**facts, **({"time_slot": known["time_slot"]} if "time_slot" in needs and known["time_slot"]
+                                  else {})}
+            address = known["address"] if "address" in needs else None
+            made.append(self._add(store, complaint, kind, now, remedy["kind"], wanted, "bot", "bot", notify=False,
+                                  address=address))
         return [w.reference for w in made]
+
+    def create_for_apology(self, db, complaint: m.Complaint,  # type: ignore[no-untyped-def]
+                           now: datetime | None = None) -> str:
+        """The apology-only complaint: its feedback goes to the complaint type's team as a work
+        order (once), in the transaction that records the apology."""
+        now = naive_utc(now or m.utcnow())
+        store = WorkOrderStore(db)
+        for row in store.for_complaint(complaint.id):
+            if row.kind == "apology_feedback" and row.state != "cancelled":
+                return row.reference
+        row = self._add(store, complaint, "apology_feedback", now, None, {"order_id": complaint.order_id}, "bot",
+                        "bot", notify=False)
+        return row.reference
+
+    @staticmethod
+    def compensation_kinds(remedy: dict[str, Any], kinds: list[str]) -> list[str]:
+        """The work orders that pay the compensation amount (held while it waits for approval)."""
+        if remedy["kind"] == "compensation":
+            return [kind for kind in kinds if kind != "apology_feedback"]
+        return [kind for kind in kinds if kind == "compensation_payout"]
+
+    def release_approved(self, db, complaint: m.Complaint, actor: str,  # type: ignore[no-untyped-def]
+                         now: datetime | None = None) -> list[str]:
+        """A supervisor approved the compensation: its work orders are created now, in the
+        transaction of the approval (the customer hears the approval itself, so no line here)."""
+        now = naive_utc(now or m.utcnow())
+        remedy = complaint.remedy_detail or {}
+        if not remedy.get("kind"):
+            return []
+        store = WorkOrderStore(db)
+        existing = {w.kind for w in store.for_complaint(complaint.id) if w.state in OPEN or w.state == "done"}
+        amount = complaint.compensation_amount if complaint.compensation_amount is not None else remedy.get("amount")
+        facts = {"order_id": complaint.order_id, "amount": str(amount) if amount is not None else None}
+        made = [self._add(store, complaint, kind, now, remedy["kind"], facts, "bot", actor, notify=False)
+                for kind in self.compensation_kinds(remedy, self.kinds_for(complaint, remedy))
+                if kind not in existing]
+        if made and complaint.status in ("resolved", "closed"):
+            complaint.status = "in_progress"  # the other work was done already: this one is still to come
+        return [w.reference for w in made]
+
+    @staticmethod
+    def _customer_facts(store: WorkOrderStore, complaint_id: str) -> dict[str, str | None]:
+        found: dict[str, str | None] = {"address": None, "time_slot": None}
+        for row in store.for_complaint(complaint_id):
+            found["address"] = row.address or found["address"]
+            found["time_slot"] = (row.facts or {}).get("time_slot") or found["time_slot"]
+        return found
+
+    # --- facts the customer gives in the conversation ------------------------------------------
+    def missing_customer_facts(self, complaint_id: str) -> dict[str, str]:
+        """The facts ("address", "time_slot") the complaint's open bot work orders need and do
+        not have, each with the label of the first work order that needs it."""
+        missing: dict[str, str] = {}
+        with session_scope(self.url) as db:
+            for row in WorkOrderStore(db).for_complaint(complaint_id):
+                if row.origin != "bot" or row.state not in OPEN:
+                    continue
+                spec = self.kb.work_orders.kinds[row.kind]
+                if "address" in spec.needs and not row.address:
+                    missing.setdefault("address", spec.label)
+                if "time_slot" in spec.needs and not (row.facts or {}).get("time_slot"):
+                    missing.setdefault("time_slot", spec.label)
+        return missing
+
+    def add_customer_facts(self, complaint_id: str, *, address: str | None = None, time_slot: str | None = None,
+                           now: datetime | None = None) -> list[str]:
+        """The address or time window the customer gave, onto each open work order of the
+        complaint that needs it (the address encrypted, a masked copy for staff); each change is
+        an event (the shop hears `work_order.updated`). Returns the references changed."""
+        now = naive_utc(now or m.utcnow())
+        if address is not None:
+            address = _checked_address(address)
+        if time_slot is not None:
+            time_slot = time_slot.strip()[:MAX_SLOT]
+        changed: list[str] = []
+        with session_scope(self.url) as db:
+            store = WorkOrderStore(db)
+            for row in store.for_complaint(complaint_id):
+                if row.state not in OPEN:
+                    continue
+                needs = self.kb.work_orders.kinds[row.kind].needs
+                notes = []
+                if address and "address" in needs:
+                    store.set_address(row, address, views.mask_address(address))
+                    notes.append("地址")
+                if time_slot and "time_slot" in needs:
+                    row.facts = {**(row.facts or {}), "time_slot": time_slot}
+                    notes.append("时间")
+                if not notes:
+                    continue
+                row.updated_at = now
+                event = store.note_facts(row, "customer", now, note=f"客户提供了{'和'.join(notes)}")
+                self._outbound(db, row, event)
+                changed.append(row.reference)
+        return changed
 
     def _add(self, store: WorkOrderStore, complaint: m.Complaint, kind: str, now: datetime, remedy: str | None,
              facts: dict, origin: str, actor: str, notify: bool, address: str | None = None) -> m.WorkOrder:
         spec = self.kb.work_orders.kinds[kind]
         clean = {k: v for k, v in facts.items() if k in FACT_KEYS and v not in (None, "")}
         text = views.customer_line(self.kb, kind, "created", clean) if notify else None
-        row = store.add(complaint, kind, spec.team, spec.sla_hours, now, remedy=remedy, facts=clean, origin=origin,
+        team = self.kb.feedback_team(complaint.type) if kind == "apology_feedback" else spec.team
+        row = store.add(complaint, kind, team, spec.sla_hours, now, remedy=remedy, facts=clean, origin=origin,
                         actor=actor, customer_text=text)
         if address:
             store.set_address(row, address, views.mask_address(address))

@@ -56,7 +56,9 @@ def enqueue(db: Session, row: m.WorkOrder, event: m.WorkOrderEvent, complaint_re
     """Queue the event for the shop in the transaction of the move itself."""
     payload = {
         "event_id": event.id,
-        "type": f"work_order.{event.to_state}",
+        # facts added without a move (the customer's address or time window): "updated"
+        "type": "work_order.updated" if event.from_state == event.to_state and event.actor == "customer"
+        else f"work_order.{event.to_state}",
         "occurred_at": event.at.isoformat() + "Z",
         "work_order": {
             "id": row.id, "reference": row.reference, "complaint_reference": complaint_reference,
@@ -149,3 +151,20 @@ def dead_letters(database_url: str, limit: int = 100) -> list[dict[str, Any]]:
         ).all()
         return [{"id": e.id, "reference": ref, "type": json.loads(e.payload).get("type"), "attempts": e.attempts,
                  "error": e.last_error or "", "created_at": e.created_at.isoformat() + "+00:00"} for e, ref in rows]
+
+
+def retry_dead_letter(database_url: str, event_id: int) -> dict[str, Any] | None:
+    """A supervisor sends a dead letter again: it is pending once more, first in line (the
+    oldest pending event goes first), with a fresh count of attempts. None when the event is
+    no dead letter (sent meanwhile, retried by someone else, unknown)."""
+    with session_scope(database_url) as db:
+        won = db.execute(
+            update(m.ShopEvent).where(m.ShopEvent.id == event_id, m.ShopEvent.status == "dead")
+            .values(status="pending", attempts=0, next_attempt_at=None, claimed_until=None, last_error=None)
+            .execution_options(synchronize_session=False)
+        ).rowcount
+        if not won:
+            return None
+        row = db.get(m.ShopEvent, event_id)
+        reference = db.get(m.WorkOrder, row.work_order_id).reference
+        return {"id": row.id, "reference": reference, "status": row.status}

@@ -83,6 +83,15 @@ class WorkOrderStore:
         self.db.flush()
         return event
 
+    def note_facts(self, row: m.WorkOrder, actor: str, now: datetime, note: str) -> m.WorkOrderEvent:
+        """Facts added without a move (from_state == to_state, an `updated` event for the shop)."""
+        self.db.flush()
+        event = m.WorkOrderEvent(work_order_id=row.id, from_state=row.state, to_state=row.state, actor=actor,
+                                 note=note, at=now)
+        self.db.add(event)
+        self.db.flush()
+        return event
+
     def set_address(self, row: m.WorkOrder, address: str, masked: str) -> None:
         row.address, row.address_masked = address, masked
 

@@ -33,6 +33,11 @@ async function widget() {
   if (!(await page.isVisible(".rw-new-message"))) await page.click(".rw-launcher");
   await page.waitForSelector(".rw-new-message", { timeout: 15000 });
   await textIn(page, ".rw-response", "已为您确认");
+  await textIn(page, ".rw-response", "上门的详细地址");  // the pickup needs it
+  await say("杭州市西湖区文三路90号5幢301室");
+  await textIn(page, ".rw-response", "哪个时间段");
+  await say("明天上午");
+  await textIn(page, ".rw-response", "已为您记下");
   await say("明天下午三点");
   await textIn(page, ".rw-response", "已为您预约");
   await page.screenshot({ path: `${shots}/widget-booked.png` });

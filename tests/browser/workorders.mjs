@@ -34,6 +34,11 @@ async function customerAgreesToARefund() {
   await page.waitForSelector(".buttons button", { timeout: 45000 });
   await page.click(".buttons button >> text=退货退款");
   await textIn(page, ".msg.bot", "已为您确认");
+  await textIn(page, ".msg.bot", "上门的详细地址");  // the pickup needs it
+  await say("杭州市西湖区文三路90号5幢301室");
+  await textIn(page, ".msg.bot", "哪个时间段");
+  await page.click(".buttons button >> text=明天上午");
+  await textIn(page, ".msg.bot", "已为您记下");
   await say("明天下午三点");
   await textIn(page, ".msg.bot", "已为您预约");
   const texts = await page.$$eval(".msg.bot", (nodes) => nodes.map((n) => n.textContent).join("\n"));

@@ -292,9 +292,13 @@ def test_legal_damages_the_bot_confirmed_wait_in_the_queue_for_a_supervisor(
     supervisor = console(staff.supervisor)
     case = supervisor.get(f"/api/console/handoffs/{queued['id']}").json()
     assert case["complaint"]["approval"] == "pending"
+    kinds = [w["kind"] for w in customer.work_orders()]
+    assert "return_pickup" in kinds and "compensation_payout" not in kinds  # the payout waits for approval
     approved = supervisor.post(f"/api/console/handoffs/{queued['id']}/approval", json={"decision": "approve"})
     assert approved.status_code == 200 and "审批通过" in approved.json()["told_customer"]
     assert "审批通过" in history(customer)[-1]["text"]
+    payouts = [w for w in customer.work_orders() if w["kind"] == "compensation_payout"]
+    assert len(payouts) == 1 and payouts[0]["created_by"] == staff.supervisor
 
 
 def test_closing_records_the_resolution_and_thanks_the_customer(server: Server, staff: Staff, console: Login) -> None:

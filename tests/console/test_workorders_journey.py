@@ -26,6 +26,7 @@ def refund_customer(server: Server) -> tuple[Chat, str]:
     customer.say("我上周买的电水壶用了三天就不加热了，气死我了")
     customer.say("QT202611150003")
     assert customer.click("退货退款").says("已为您确认：退货退款")
+    customer.give_work_facts()
     assert customer.say("明天下午三点").says("已为您预约")
     [complaint] = customer.complaints()
     return customer, complaint["reference"]

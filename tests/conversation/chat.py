@@ -50,6 +50,10 @@ def fact_asked(line: str) -> str | None:
         return "order_id"
     if line in domain_responses()["utter_ask_product"] or line.endswith(texts.ask_product_again(None)):
         return "product"
+    if line.startswith("为了顺利安排") and "地址" in line or line.startswith("我们接着刚才的安排"):
+        return "work_address"
+    if "希望安排在哪个时间段" in line or line.startswith("再确认一下") and "的时间" in line:
+        return "work_window"
     labels = [o["label"] for o in kb_yaml("service.yml")["followup_offers"]]
     if line in (texts.ask_followup(), texts.followup_unclear(labels)):
         return "followup_time"
@@ -104,6 +108,12 @@ class Reply:
         """The remedy menu, in full or (shown before) in its short form with the option buttons."""
         full = "我们可以为您提供以下方案" in self.text or "我们优先为您安排" in self.text
         return full or any(str(b.get("payload", "")).startswith("/request_") for b in self.buttons)
+
+    def asks_for_work_address(self) -> bool:
+        return "work_address" in self.asked_facts()
+
+    def asks_for_work_window(self) -> bool:
+        return "work_window" in self.asked_facts()
 
     def asks_for_followup_time(self) -> bool:
         return "followup_time" in self.asked_facts()
@@ -163,6 +173,22 @@ class Chat:
     def click(self, title: str) -> Reply:
         button = next(b for b in self.last.buttons if b["title"] == title)
         return self.say(button["payload"])
+
+    def give_work_facts(self, address: str = "杭州市西湖区文三路90号5幢301室") -> Reply:
+        """Answer the pickup / visit address and the time window when the bot asks for them
+        (a remedy whose work orders need them); returns the reply after the last answer."""
+        if self.last.asks_for_work_address():
+            self.say(address)
+        if self.last.asks_for_work_window():
+            self.click(self.last.button_titles[0])
+        return self.last
+
+    def work_orders(self) -> list[dict]:
+        return self._query(
+            "SELECT w.* FROM work_orders w JOIN complaints c ON c.id = w.complaint_id "
+            "JOIN conversations v ON v.id = c.conversation_id WHERE v.sender_id = :sender "
+            "ORDER BY w.created_at, w.reference"
+        )
 
     # --- the records behind the conversation -------------------------------------------
     def _query(self, sql: str) -> list[dict]:

@@ -22,11 +22,28 @@ def test_broken_kettle_is_heard_recorded_remedied_and_followed_up(customer: Chat
 
     bot = customer.click("退货退款")
     assert bot.says("已为您确认：退货退款")
+    assert bot.asks_for_work_address()  # the pickup needs it (work_orders.yml: needs)
+    assert not bot.asks_for_followup_time()
+
+    bot = customer.say("杭州市西湖区文三路90号5幢301室")
+    assert bot.says("地址已经记好了")
+    assert bot.asks_for_work_window()
+    window = bot.button_titles[1]  # 明天下午 14:00-18:00
+    bot = customer.click(window)
+    assert bot.says("已为您记下", "下午14:00-18:00")
     assert bot.asks_for_followup_time()
 
     bot = customer.say("明天下午三点")
     assert bot.says("已为您预约", "15:00", "投诉编号")
     assert bot.says("感谢")
+    assert customer.times_asked()["work_address"] == 1 and customer.times_asked()["work_window"] == 1
+
+    pickup, refund = customer.work_orders()
+    assert pickup["kind"] == "return_pickup" and refund["kind"] == "refund"
+    assert "文三路" not in str(pickup["address"])  # encrypted at rest, like the phone
+    assert pickup["address_masked"] == "杭州市西湖区****"
+    assert read_json_column(pickup["facts"])["time_slot"].endswith("下午14:00-18:00")
+    assert refund["address"] is None and "time_slot" not in read_json_column(refund["facts"])
 
     [complaint] = customer.complaints()
     assert complaint["type"] == "quality"
@@ -158,6 +175,7 @@ def test_rejecting_the_remedies_once_reoffers_them(customer: Chat) -> None:
 def test_unclear_follow_up_time_is_asked_again_with_options(customer: Chat) -> None:
     customer.say("我的热水壶坏了 订单QT202611150003 烧水烧到一半就自己断电")
     customer.click("退货退款")
+    customer.give_work_facts()
     bot = customer.say("看情况吧")
     assert bot.says("我想确认一下具体时间")
     bot = customer.say("周五上午")
@@ -167,6 +185,7 @@ def test_unclear_follow_up_time_is_asked_again_with_options(customer: Chat) -> N
 def test_a_follow_up_in_quiet_hours_moves_to_the_next_morning(customer: Chat) -> None:
     customer.say("我的热水壶坏了 订单QT202611150003 烧水烧到一半就自己断电")
     customer.click("退货退款")
+    customer.give_work_facts()
     bot = customer.say("晚上十一点")
     assert bot.says("不打扰您休息", "09:00")
 
@@ -174,6 +193,7 @@ def test_a_follow_up_in_quiet_hours_moves_to_the_next_morning(customer: Chat) ->
 def test_declining_the_follow_up_is_respected(customer: Chat) -> None:
     customer.say("我的热水壶坏了 订单QT202611150003 烧水烧到一半就自己断电")
     customer.click("退货退款")
+    customer.give_work_facts()
     bot = customer.say("不用回访了")
     assert bot.says("尊重您的安排")
     assert customer.follow_ups() == []
@@ -182,6 +202,7 @@ def test_declining_the_follow_up_is_respected(customer: Chat) -> None:
 def test_a_returning_customer_gets_the_status_of_their_complaint(customer: Chat) -> None:
     customer.say("我的热水壶坏了 订单QT202611150003 烧水烧到一半就自己断电")
     customer.click("退货退款")
+    customer.give_work_facts()
     customer.say("明天上午10点")
     reference = customer.complaints()[0]["reference"]
 
@@ -214,3 +235,21 @@ def test_a_bare_product_problem_starts_the_complaint(customer: Chat, message: st
     bot = customer.say(message)
     assert bot.opens_with_empathy_for("quality")
     assert bot.asks_for_order_id()
+
+
+def test_an_address_not_at_hand_is_accepted_once_and_the_window_still_offered(customer: Chat) -> None:
+    customer.say("我的空调不制冷了，开了一晚上还是热的")
+    bot = customer.say("QT202611150008")
+    repair = next(title for title in bot.button_titles if "维修" in title)
+    assert customer.click(repair).asks_for_work_address()  # a technician's visit
+    bot = customer.say("不知道")
+    assert bot.says("同事会先和您电话确认地址")
+    assert not any(line in bot.texts for line in language_lines("listening"))
+    assert bot.asks_for_work_window() and not bot.asks_for_work_address()
+    bot = customer.say("周六下午")
+    assert bot.says("已为您记下周六下午")
+    assert bot.asks_for_followup_time()
+    assert customer.times_asked()["work_address"] == 1
+    [visit] = customer.work_orders()
+    assert visit["kind"] == "repair_visit" and visit["address"] is None
+    assert read_json_column(visit["facts"])["time_slot"] == "周六下午"

@@ -46,10 +46,11 @@ def test_more_venting_while_asked_for_the_order(customer: Chat) -> None:
 
 def test_changing_the_remedy_while_booking_the_follow_up(customer: Chat) -> None:
     customer.say("我的热水壶坏了 订单QT202611150003 烧水烧到一半就自己断电")
-    customer.click("退货退款")
+    assert customer.click("退货退款").asks_for_work_address()
     bot = customer.say("我还是想换货")
     assert bot.says("已为您确认：换货")
-    assert bot.asks_for_followup_time()
+    assert bot.asks_for_work_address()  # the new shipment needs it too: asked again, in other words
+    assert customer.give_work_facts().asks_for_followup_time()  # a shipment needs no time window
     customer.say("明天上午10点")
     assert customer.complaints()[0]["remedy"] == "exchange"
 
@@ -59,4 +60,5 @@ def test_a_policy_question_while_booking_the_follow_up(customer: Chat) -> None:
     customer.click("退货退款")
     bot = customer.say("退款多久到账")
     assert bot.says("7天内")
-    assert bot.asks_for_followup_time()
+    assert bot.asks_for_work_address()  # back to the pickup address, worded anew
+    assert customer.give_work_facts().asks_for_followup_time()

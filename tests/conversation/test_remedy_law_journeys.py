@@ -47,6 +47,7 @@ def test_food_that_made_the_customer_ill_gets_refund_and_damages_as_one_package(
     [queued] = customer.handoffs()
     assert queued["status"] == "queued" and read_json_column(queued["reasons"]) == ["above_cap"]
     assert queued["severity"] == 2
+    customer.give_work_facts()
     assert customer.say("明天下午三点可以").says("明天")  # the follow-up is still booked by the bot
 
 

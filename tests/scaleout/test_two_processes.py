@@ -31,6 +31,7 @@ def test_a_conversation_sent_alternately_to_both_processes_continues_as_one(clus
     on_a.last = on_b.say(KETTLE_ORDER)  # B knows what A asked
     assert on_a.last.offers_remedies()
     on_b.last = on_a.click("换货")
+    on_b.last = on_a.give_work_facts()
     assert on_b.last.asks_for_followup_time()
     assert on_b.say("明天下午三点").says("已为您预约")
     lines = [m["text"] for m in history(cluster.a, on_a) if m["from"] == "user"]

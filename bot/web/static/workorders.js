@@ -1,9 +1,10 @@
-/* 后台工单: staff list work orders and move them. Text from the server is inserted with
-   textContent only. */
+/* 后台工单: staff list work orders and move them; supervisors also see the work-order figures
+   and the dead letters (events the shop's system never took) and send those again. Text from
+   the server is inserted with textContent only; every change carries the CSRF header. */
 (function () {
   "use strict";
 
-  var state = { csrf: "", user: null, kinds: {}, states: {}, actions: {} };
+  var state = { csrf: "", user: null, kinds: {}, states: {}, actions: {}, ready: null };
   var NEEDS_SLOT = { schedule: true };
 
   function $(id) { return document.getElementById(id); }
@@ -47,6 +48,8 @@
   // --- login ------------------------------------------------------------------------------------
   function openLogin(note) {
     show($("wo"), false);
+    show($("figures"), false);
+    show($("dead"), false);
     show($("login"), true);
     $("login-note").textContent = note || "";
     show($("login-note"), !!note);
@@ -72,9 +75,26 @@
       openLogin("这个账号没有处理工单的权限，请用客服或主管账号登录。");
       return;
     }
-    show($("wo"), true);
-    load(true);
+    var supervises = user.permissions.indexOf("supervise") >= 0;
+    show($("tab-figures"), supervises);
+    show($("tab-dead"), supervises);
+    state.ready = load(true);  // the state labels the figures' columns use
+    view("list");
   }
+
+  // --- views (the list for everyone; figures and dead letters for supervisors) ------------------
+  var VIEWS = { list: "wo", figures: "figures", dead: "dead" };
+  function view(name) {
+    Object.keys(VIEWS).forEach(function (key) {
+      show($(VIEWS[key]), key === name);
+      $("tab-" + key).classList.toggle("active", key === name);
+    });
+    if (name === "figures") loadFigures();
+    if (name === "dead") loadDead();
+  }
+  Object.keys(VIEWS).forEach(function (key) {
+    $("tab-" + key).addEventListener("click", function () { view(key); });
+  });
 
   // --- the list ---------------------------------------------------------------------------------
   function load(first) {
@@ -142,6 +162,88 @@
       toast(moved.reference + "：" + moved.state_label);
       load(false);
     }).catch(function (error) { if (error.status !== 401) toast(error.message, "error"); });
+  }
+
+  // --- figures ---------------------------------------------------------------------------------
+  function cell(tr, text, numeric) { tr.appendChild(el("td", numeric ? "num" : null, text)); }
+  function rate(value) { return value === null || value === undefined ? "—" : Math.round(value * 1000) / 10 + "%"; }
+  function hours(value) { return value === null || value === undefined ? "—" : value + " 小时"; }
+  function loadFigures() {
+    var days = $("fig-days").value;
+    return (state.ready || Promise.resolve()).then(function () {
+      return api("GET", "/api/console/workorders/figures?days=" + encodeURIComponent(days));
+    }).then(function (data) {
+      $("fig-totals").textContent = "共 " + data.total + " 张工单，已超时 " + data.overdue + " 张";
+      var order = Object.keys(state.states);
+      var head = $("fig-kind-head");
+      clear(head);
+      head.appendChild(el("th", null, "类型"));
+      head.appendChild(el("th", "num", "合计"));
+      order.forEach(function (key) { head.appendChild(el("th", "num", state.states[key])); });
+      head.appendChild(el("th", "num", "完成用时中位数"));
+      var kinds = $("fig-kind-rows");
+      clear(kinds);
+      data.by_kind.forEach(function (item) {
+        var tr = el("tr", "fig-kind");
+        tr.dataset.kind = item.kind;
+        cell(tr, item.label);
+        cell(tr, item.total, true);
+        order.forEach(function (key) { cell(tr, item.states[key] || 0, true); });
+        cell(tr, hours(item.median_hours_to_done), true);
+        kinds.appendChild(tr);
+      });
+      var teams = $("fig-team-rows");
+      clear(teams);
+      data.by_team.forEach(function (item) {
+        var tr = el("tr", "fig-team");
+        tr.dataset.team = item.team;
+        cell(tr, item.team);
+        [item.total, item.open, item.overdue, item.done].forEach(function (n) { cell(tr, n, true); });
+        cell(tr, rate(item.within_sla_rate), true);
+        cell(tr, hours(item.mean_hours_to_done), true);
+        teams.appendChild(tr);
+      });
+      show($("fig-empty"), data.total === 0);
+    }).catch(function (error) { if (error.status !== 401) toast(error.message, "error"); });
+  }
+  $("fig-filters").addEventListener("submit", function (event) { event.preventDefault(); loadFigures(); });
+
+  // --- dead letters --------------------------------------------------------------------------------
+  function eventLabel(type) {
+    var what = String(type || "").replace(/^work_order\./, "");
+    if (what === "updated") return "信息更新";
+    return state.states[what] ? "变为「" + state.states[what] + "」" : what;
+  }
+  function loadDead() {
+    return api("GET", "/api/console/workorders/dead-letters").then(function (data) {
+      var rows = $("dead-rows");
+      clear(rows);
+      show($("dead-empty"), data.items.length === 0);
+      data.items.forEach(function (item) {
+        var tr = el("tr", "dead-row");
+        tr.dataset.id = String(item.id);
+        tr.dataset.reference = item.reference;
+        cell(tr, item.reference);
+        cell(tr, eventLabel(item.type));
+        cell(tr, item.attempts, true);
+        cell(tr, item.error);
+        cell(tr, localTime(item.created_at));
+        var td = el("td");
+        var button = el("button", "btn small", "重新投递");
+        button.type = "button";
+        button.dataset.action = "retry";
+        button.addEventListener("click", function () { retry(item, button); });
+        td.appendChild(button);
+        tr.appendChild(td);
+        rows.appendChild(tr);
+      });
+    }).catch(function (error) { if (error.status !== 401) toast(error.message, "error"); });
+  }
+  function retry(item, button) {
+    button.disabled = true;
+    api("POST", "/api/console/workorders/dead-letters/" + encodeURIComponent(item.id) + "/retry", {})
+      .then(function (done) { toast(done.reference + "：已重新排队投递"); loadDead(); })
+      .catch(function (error) { button.disabled = false; if (error.status !== 401) toast(error.message, "error"); });
   }
 
   $("filters").addEventListener("submit", function (event) { event.preventDefault(); load(false); });

@@ -3,7 +3,8 @@
 The customer says the journey's opening lines, then answers whatever the bot asks next from
 the journey's `answers` (each fact's answers are used in order, one per question; a fact
 without answers gets "不知道"); at the remedy menu it clicks `answers.remedy`; it books the
-follow-up with `answers.followup_time`. The walk ends at the goodbye, at a handoff, or after
+follow-up with `answers.followup_time` (a pickup or visit address and time window from
+WORK_FACTS). The walk ends at the goodbye, at a handoff, or after
 MAX_TURNS messages. `check` then compares what happened with the journey's `expect`.
 """
 
@@ -37,9 +38,15 @@ class Walk:
     stuck: list[str] = field(default_factory=list)  # bot lines the customer had no answer for
 
 
+# What every customer answers when a work order needs an address or a time window (unless the
+# journey says otherwise).
+WORK_FACTS = {"work_address": ["上海市徐汇区漕溪北路88号2号楼1502室"], "work_window": ["明天上午"]}
+
+
 def _answer_queue(journey: dict[str, Any]) -> dict[str, list[str]]:
     answers = journey.get("answers") or {}
-    return {key: list(value) if isinstance(value, list) else [str(value)] for key, value in answers.items()}
+    given = {key: list(value) if isinstance(value, list) else [str(value)] for key, value in answers.items()}
+    return {**{key: list(value) for key, value in WORK_FACTS.items()}, **given}
 
 
 def _next_message(reply: Reply, queue: dict[str, list[str]], walk: Walk) -> str | None:
