@@ -207,12 +207,14 @@ def main() -> int:
         raise SystemExit(f"no texts in {EVAL_FILE}")
     print(f"(a) today's model: {args.model}")
     baseline = baseline_model(args)
-    print("(b) = config.yml of HEAD~1 with DIET epochs 1 and without HandoffSignalAnnotator "
-          "(no longer exists); shared components from today's bot/nlu/components.py")
+    if not args.baseline:
+        print("(b) = config.yml of HEAD~1 with DIET epochs 1 and without HandoffSignalAnnotator "
+              "(no longer exists); shared components from today's bot/nlu/components.py")
     times = asyncio.run(measure(args.model, baseline, messages, args.warmup))
 
     rows = {}
-    for name, label in (("a", "(a) today: linear + type + handoff"), ("b", "(b) previous: DIET")):
+    previous = f"(b) given: {args.baseline.name}" if args.baseline else "(b) previous: DIET"
+    for name, label in (("a", "(a) today: linear + type + handoff"), ("b", previous)):
         values = times[name]
         rows[name] = (label, len(values), sum(values) / len(values), percentile(values, 50),
                       percentile(values, 99))
