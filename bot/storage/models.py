@@ -343,6 +343,7 @@ class WorkOrder(Base):
     address = Column(EncryptedText(1024), nullable=True)
     address_masked = Column(String(128), nullable=True)
     failure_reason = Column(EncryptedText(2048), nullable=True)
+    team_note = Column(EncryptedText(2048), nullable=True)  # staff's note for the team (back office)
     created_by = Column(String(64), nullable=False, default="bot")
     due_at = Column(DateTime, nullable=False)  # the SLA of its kind (knowledge_base/work_orders.yml)
     escalated_at = Column(DateTime, nullable=True)  # overdue and handed to a person, once
