@@ -18,10 +18,11 @@ import pytest
 from sqlalchemy import select, text
 
 from bot.storage import models as m
-from bot.storage.db import engine_for, session_scope
+from bot.storage.db import engine_for, migrate, session_scope
 from bot.workorders.service import WorkOrderService
 from bot.workorders.states import TransitionRefused
 from bot.workorders.store import WorkOrderStore
+from tests.test_followups_postgres import pg_url  # noqa: F401 - the scratch PostgreSQL database
 from tests.workorders.test_service import KB, by_kind, open_case
 
 ADDRESS = "杭州市西湖区文三路90号5幢301室"
@@ -124,3 +125,20 @@ def test_an_over_long_value_is_refused_in_chinese(url: str, field: str, length: 
     assert refused.value.status == 400 and refused.value.code == code
     assert "以内" in refused.value.message and not [p for p in BANNED if p in refused.value.message]
     assert len(service.detail(pickup, True)["events"]) == 1
+
+
+def test_the_longest_values_fit_their_encrypted_columns_on_postgresql(pg_url: str) -> None:  # noqa: F811
+    """VARCHAR limits hold on PostgreSQL (SQLite ignores them): 200 four-byte characters of
+    address take about 1,160 characters once encrypted, 500 of note or reason about 2,800."""
+    from bot.orders import seed_demo_orders
+
+    migrate(pg_url)
+    seed_demo_orders(pg_url, KB)
+    pickup = by_kind(pg_url, open_case(pg_url))["return_pickup"]
+    service = WorkOrderService(pg_url, KB, shop=True)
+    longest = {"address": "😀" * 200, "time_slot": "😀" * 40, "note": "😀" * 500}
+    assert service.edit_facts(pickup, "li", **longest)["changed"] == ["地址", "约定时间", "备注"]
+    seen = service.detail(pickup, reveal=True)
+    assert (seen["address"], seen["facts"]["time_slot"], seen["note"]) == tuple(longest.values())
+    failed = service.move(pickup, "fail", "li", reason="😀" * 500).work_order  # the reason is the event's note too
+    assert failed["failure_reason"] == "😀" * 500

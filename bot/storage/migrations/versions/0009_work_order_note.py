@@ -1,4 +1,6 @@
-"""a work order's note for the team, edited from the back-office page (issue 18)
+"""a work order's note for the team, edited from the back-office page (issue 18); the encrypted
+address, failure reason and event note widened so their longest allowed values fit on PostgreSQL
+(200 four-byte characters encrypt to ~1,160 characters, 500 to ~2,800)
 
 Revision ID: 0009
 Revises: 0008
@@ -15,9 +17,19 @@ depends_on = None
 
 def upgrade() -> None:
     with op.batch_alter_table("work_orders") as batch:
-        batch.add_column(sa.Column("team_note", sa.String(2048), nullable=True))  # encrypted (EncryptedText)
+        batch.add_column(sa.Column("team_note", sa.String(4096), nullable=True))  # encrypted
+        batch.alter_column("address", type_=sa.String(2048), existing_type=sa.String(1024), existing_nullable=True)
+        batch.alter_column("failure_reason", type_=sa.String(4096), existing_type=sa.String(2048),
+                           existing_nullable=True)
+    with op.batch_alter_table("work_order_events") as batch:
+        batch.alter_column("note", type_=sa.String(4096), existing_type=sa.String(2048), existing_nullable=True)
 
 
 def downgrade() -> None:
+    with op.batch_alter_table("work_order_events") as batch:
+        batch.alter_column("note", type_=sa.String(2048), existing_type=sa.String(4096), existing_nullable=True)
     with op.batch_alter_table("work_orders") as batch:
+        batch.alter_column("failure_reason", type_=sa.String(2048), existing_type=sa.String(4096),
+                           existing_nullable=True)
+        batch.alter_column("address", type_=sa.String(1024), existing_type=sa.String(2048), existing_nullable=True)
         batch.drop_column("team_note")
