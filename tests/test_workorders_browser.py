@@ -1,6 +1,7 @@
 """The back-office page (后台工单, /console/workorders) in headless Chromium against the real
-server: a customer on the H5 chat page agrees to a refund, an agent accepts and completes the
-refund work order on the page, and the customer's page shows each update live, once."""
+server: a customer on the H5 chat page agrees to a refund, an agent edits the pickup's address
+and note (shown back masked, the note as text), accepts and completes the refund work order on
+the page, and the customer's page shows each update live, once."""
 
 from __future__ import annotations
 
@@ -24,6 +25,7 @@ def test_an_agent_completes_a_refund_on_the_back_office_page_and_the_customer_se
     outcome = json.loads(lines[-1])
     assert outcome["ok"], json.dumps(outcome, ensure_ascii=False, indent=1)
     assert any("done is not offered" in step for step in outcome["steps"])
+    assert any("edited the pickup's address, shown masked" in step for step in outcome["steps"])
     assert outcome["shownOnce"], outcome["steps"]
-    for name in ("list", "done", "customer"):
+    for name in ("list", "edited", "done", "customer"):
         assert (SHOTS / f"workorders-{name}.png").stat().st_size > 0, name

@@ -84,7 +84,9 @@ SCHEMAS: dict[str, Any] = {
                                                                        "cancel"]}},
         origin={"enum": ["bot", "agent"]}, facts=ANY_OBJ, needs={"type": "array", "items": STR},
         address={"type": ["string", "null"], "description": "masked unless the role sees personal data"},
-        failure_reason=NSTR, due_at=STR, overdue=BOOL, times=ANY_OBJ,
+        failure_reason=NSTR, note={"type": ["string", "null"], "description": "for the team; masked like the address"},
+        changed={"type": "array", "items": STR, "description": "facts edit: the fields changed (empty: none)"},
+        due_at=STR, overdue=BOOL, times=ANY_OBJ,
         events={"type": "array", "items": obj(["from", "to", "actor", "at"], to=STR, actor=STR, at=STR,
                                               note=NSTR, told_customer=NSTR, notified=BOOL,
                                               **{"from": NSTR})}),
@@ -359,6 +361,17 @@ PATHS: dict[str, Any] = {
                    obj(["action"], action={"enum": ["accept", "schedule", "start", "done", "fail", "cancel"]},
                        slot={"type": "string", "description": "schedule: the agreed time, e.g. 周四下午2点"},
                        reason={"type": "string", "description": "fail: why (the person taking over reads it)"}),
+                   role="handle", unsafe=True)},
+    "/api/console/workorders/{work_order_id}/facts": {
+        "parameters": [{"name": "work_order_id", "in": "path", "required": True, "schema": STR}],
+        "post": op("Edit an open work order's address, time window and note for the team (omitted: unchanged, "
+                   "\"\": cleared); the address is stored encrypted and read masked by role; one event, sent to the "
+                   "shop as work_order.updated; audited. 409 in a final state (done, failed, cancelled)",
+                   _ok(ref("WorkOrder")),
+                   {**obj([], address={"type": "string", "description": "at most 200 characters"},
+                          time_slot={"type": "string", "description": "at most 40 characters, e.g. 周六上午"},
+                          note={"type": "string", "description": "for the team, at most 500 characters"}),
+                    "additionalProperties": False, "minProperties": 1},
                    role="handle", unsafe=True)},
     "/api/console/users": {"post": op("Create a console account", _ok(ref("User"), "201"),
                                       obj(["username", "password", "role"], username=STR, password=STR,

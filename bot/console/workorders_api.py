@@ -1,5 +1,5 @@
-"""The back-office work-order API (后台工单): staff list work orders, move them and create one
-from a case. Behind the console login, with roles and the CSRF header like every console API.
+"""The back-office work-order API (后台工单): staff list work orders, move them, edit their
+facts (address, time window, note for the team) and create one from a case. Behind the console login, with roles and the CSRF header like every console API.
 With no shop system configured (the embedded default) this is how work orders move."""
 
 from __future__ import annotations
@@ -92,6 +92,24 @@ async def move(request: web.Request) -> web.Response:
     return web.json_response(view)
 
 
+async def edit_facts(request: web.Request) -> web.Response:
+    """Edit an open work order's address, time window and note for the team (agents and
+    supervisors); audited with the fields changed, never their contents."""
+    user = await current_user(request, "handle")
+    body = await read_json(request)
+    office = request.app[BACK_OFFICE]
+    work_order_id = _id(request)
+    edited = await _call(office.service.edit_facts, work_order_id, user.username, address=_text(body, "address"),
+                         time_slot=_text(body, "time_slot"), note=_text(body, "note"))
+    changed = edited.pop("changed")
+    if changed:
+        await asyncio.to_thread(_audit, office.service.url, user.username, "workorder_edit", work_order_id,
+                                {"reference": edited["reference"], "changed": changed})
+    if not user.can("see_personal_data"):
+        edited = await _call(office.service.detail, work_order_id, False)
+    return web.json_response({**edited, "changed": changed})
+
+
 async def create(request: web.Request) -> web.Response:
     user = await current_user(request, "handle")
     body = await read_json(request)
@@ -162,3 +180,4 @@ def add_routes(app: web.Application) -> None:
     r.add_get("/api/console/workorders/figures", figures)
     r.add_get("/api/console/workorders/{work_order_id}", detail)
     r.add_post("/api/console/workorders/{work_order_id}/moves", move)
+    r.add_post("/api/console/workorders/{work_order_id}/facts", edit_facts)

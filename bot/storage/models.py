@@ -340,9 +340,10 @@ class WorkOrder(Base):
     origin = Column(String(16), nullable=False, default="bot")  # bot / agent
     remedy = Column(String(16), nullable=True)  # the remedy kind it carries out
     facts = Column(JSON, nullable=False, default=dict)  # order_id, amount, time_slot
-    address = Column(EncryptedText(1024), nullable=True)
+    address = Column(EncryptedText(2048), nullable=True)  # sizes: migration 0009
     address_masked = Column(String(128), nullable=True)
-    failure_reason = Column(EncryptedText(2048), nullable=True)
+    failure_reason = Column(EncryptedText(4096), nullable=True)
+    team_note = Column(EncryptedText(4096), nullable=True)  # staff's note for the team (500 characters, encrypted)
     created_by = Column(String(64), nullable=False, default="bot")
     due_at = Column(DateTime, nullable=False)  # the SLA of its kind (knowledge_base/work_orders.yml)
     escalated_at = Column(DateTime, nullable=True)  # overdue and handed to a person, once
@@ -368,7 +369,7 @@ class WorkOrderEvent(Base):
     from_state = Column(String(16), nullable=True)
     to_state = Column(String(16), nullable=False)
     actor = Column(String(64), nullable=False)
-    note = Column(EncryptedText(2048), nullable=True)
+    note = Column(EncryptedText(4096), nullable=True)
     at = Column(DateTime, nullable=False, default=utcnow)
     customer_text = Column(Text, nullable=True)
     notified_at = Column(DateTime, nullable=True)

@@ -59,10 +59,11 @@ class WorkOrderService:
         self.kb = kb
         self.shop = shop if shop is not None else ShopLink.from_credentials() is not None
 
-    def _outbound(self, db, row: m.WorkOrder, event: m.WorkOrderEvent) -> None:  # type: ignore[no-untyped-def]
+    def _outbound(self, db, row: m.WorkOrder, event: m.WorkOrderEvent,  # type: ignore[no-untyped-def]
+                  updated: bool = False) -> None:
         if self.shop:
             complaint = db.get(m.Complaint, row.complaint_id)
-            enqueue(db, row, event, complaint.reference)
+            enqueue(db, row, event, complaint.reference, updated=updated)
 
     # --- creating ----------------------------------------------------------------------------
     def kinds_for(self, complaint: m.Complaint, remedy: dict[str, Any]) -> list[str]:
@@ -203,6 +204,59 @@ class WorkOrderService:
                 self._outbound(db, row, event)
                 changed.append(row.reference)
         return changed
+
+    # --- facts staff edit on the back-office page ------------------------------------------------
+    def edit_facts(self, work_order_id: str, actor: str, *, address: str | None = None,
+                   time_slot: str | None = None, note: str | None = None,
+                   now: datetime | None = None) -> dict[str, Any]:
+        """Staff change the address, the time window or the note for the team of an open work
+        order (None: unchanged, "": cleared). The address is stored encrypted with its masked
+        copy; the change is an event (same state, no customer line) that the shop hears as
+        `work_order.updated`. A work order in a final state is refused (409) and stays as it is.
+        Returns the staff view (address in clear) and the labels of the fields changed."""
+        now = naive_utc(now or m.utcnow())
+        if address is not None:
+            address = _checked_address(address)
+        if time_slot is not None:
+            time_slot = time_slot.strip()
+            if len(time_slot) > MAX_SLOT:
+                raise TransitionRefused("bad_slot", f"约定时间请控制在{MAX_SLOT}字以内，比如「周四下午2点」。", status=400)
+        if note is not None:
+            note = note.strip()
+            if len(note) > MAX_REASON:
+                raise TransitionRefused("bad_note", f"给团队的备注请控制在{MAX_REASON}字以内。", status=400)
+        with session_scope(self.url) as db:
+            store = WorkOrderStore(db)
+            row = store.get(work_order_id)
+            _refuse_final(row.state)
+            changed: list[str] = []
+            wanted: dict[str, Any] = {}
+            if address is not None and (address or None) != row.address:
+                wanted.update(address=address or None,
+                              address_masked=views.mask_address(address) if address else None)
+                changed.append("地址")
+            facts = dict(row.facts or {})
+            if time_slot is not None and time_slot != facts.get("time_slot", ""):
+                if time_slot:
+                    facts["time_slot"] = time_slot
+                else:
+                    facts.pop("time_slot", None)
+                wanted["facts"] = facts
+                changed.append("约定时间")
+            if note is not None and (note or None) != row.team_note:
+                wanted["team_note"] = note or None
+                changed.append("备注")
+            if changed:
+                if not store.edit(row, wanted, now):  # moved to a final state meanwhile
+                    db.refresh(row)
+                    _refuse_final(row.state)
+                    raise TransitionRefused("moved_meanwhile", "这张工单刚刚被其他同事更新了，刷新后再操作。")
+                event = store.note_facts(row, actor, now, note=f"修改了{'、'.join(changed)}")
+                self._outbound(db, row, event, updated=True)
+            complaint = db.get(m.Complaint, row.complaint_id)
+            view = views.staff_view(self.kb, row, complaint.reference, reveal=True)
+            view["changed"] = changed
+            return view
 
     def _add(self, store: WorkOrderStore, complaint: m.Complaint, kind: str, now: datetime, remedy: str | None,
              facts: dict, origin: str, actor: str, notify: bool, address: str | None = None) -> m.WorkOrder:
@@ -412,6 +466,13 @@ def _clean_facts(facts: dict[str, Any]) -> dict[str, Any]:
             raise TransitionRefused("bad_fact", f"「{key}」的内容格式不正确，请核对后再提交（{MAX_SLOT}字以内）。", status=400)
         clean[key] = str(value)
     return clean
+
+
+def _refuse_final(state: str) -> None:
+    if state in TERMINAL:
+        raise TransitionRefused(
+            "final_state", f"工单当前是「{STATE_LABELS[state]}」，已经办结，信息保持原样；"
+            "还有需要跟进的事项，可以从投诉新建一张工单。")
 
 
 def _checked_address(address: str) -> str:

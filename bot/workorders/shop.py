@@ -52,18 +52,21 @@ class ShopLink:
         return timedelta(seconds=min(self.retry_cap_s, self.retry_base_s * 2 ** max(0, attempts - 1)))
 
 
-def enqueue(db: Session, row: m.WorkOrder, event: m.WorkOrderEvent, complaint_reference: str) -> None:
-    """Queue the event for the shop in the transaction of the move itself."""
+def enqueue(db: Session, row: m.WorkOrder, event: m.WorkOrderEvent, complaint_reference: str,
+            updated: bool = False) -> None:
+    """Queue the event for the shop in the transaction of the move itself. `updated`: facts
+    changed without a move (staff editing them on the back-office page)."""
     payload = {
         "event_id": event.id,
-        # facts added without a move (the customer's address or time window): "updated"
-        "type": "work_order.updated" if event.from_state == event.to_state and event.actor == "customer"
+        # facts added without a move (the customer's address or time window, a staff edit): "updated"
+        "type": "work_order.updated" if updated or (event.from_state == event.to_state and event.actor == "customer")
         else f"work_order.{event.to_state}",
         "occurred_at": event.at.isoformat() + "Z",
         "work_order": {
             "id": row.id, "reference": row.reference, "complaint_reference": complaint_reference,
             "kind": row.kind, "team": row.team, "state": row.state, "from_state": event.from_state,
-            "facts": dict(row.facts or {}), "address": row.address, "due_at": row.due_at.isoformat() + "Z",
+            "facts": dict(row.facts or {}), "address": row.address, "note": row.team_note,
+            "due_at": row.due_at.isoformat() + "Z",
         },
     }
     db.add(m.ShopEvent(work_order_id=row.id, idempotency_key=f"qingting-wo-event-{event.id}",

@@ -92,6 +92,17 @@ class WorkOrderStore:
         self.db.flush()
         return event
 
+    def edit(self, row: m.WorkOrder, values: dict, now: datetime) -> bool:
+        """Change facts of a work order that is still open (a conditional UPDATE: one that moved to
+        a final state meanwhile is left as it is). False when it was no longer open."""
+        won = self.db.execute(
+            update(m.WorkOrder).where(m.WorkOrder.id == row.id, m.WorkOrder.state.in_(OPEN))
+            .values(**values, updated_at=now).execution_options(synchronize_session=False)
+        ).rowcount
+        if won:
+            self.db.refresh(row)
+        return bool(won)
+
     def set_address(self, row: m.WorkOrder, address: str, masked: str) -> None:
         row.address, row.address_masked = address, masked
 

@@ -74,6 +74,7 @@ def staff_view(kb: KnowledgeBase, row: m.WorkOrder, complaint_reference: str, re
         "needs": list(spec.needs),
         "address": (row.address if reveal else row.address_masked) if row.address else None,
         "failure_reason": (reason if reveal else mask_personal_data(reason)) if reason else None,
+        "note": (row.team_note if reveal else mask_personal_data(row.team_note)) if row.team_note else None,
         "due_at": _iso(row.due_at),
         "overdue": row.escalated_at is not None,
         "times": {state: _iso(getattr(row, column)) for state, column in _STAMP_COLUMNS.items()},

@@ -1,5 +1,6 @@
 // Drives the back-office page (/console/workorders) in headless Chromium while a customer on
-// the H5 chat page (/chat) has a refund agreed; the agent moves the refund work order and the
+// the H5 chat page (/chat) has a refund agreed; the agent edits the pickup's address and note
+// (read back masked: an agent may not see personal data), moves the refund work order and the
 // customer's page shows each update live. Prints one JSON line {ok, steps, error?}.
 // usage: node workorders.mjs <server-url> <screenshot-dir> <agent-username> <password>
 import { journal, launch } from "./chromium.mjs";
@@ -48,6 +49,29 @@ async function customerAgreesToARefund() {
   return { page, reference };
 }
 
+const NEW_ADDRESS = "上海市浦东新区世纪大道100号5栋1201室";
+
+async function agentEditsThePickup(page, reference) {
+  const pickup = `tr[data-reference^="${reference}-"][data-kind="return_pickup"]`;
+  await page.waitForSelector(pickup, { timeout: 15000 });
+  const before = (await page.textContent(`${pickup} .wo-address`)).trim();
+  if (before.includes("文三路")) throw new Error("the address the customer gave is shown to an agent in clear");
+  await page.click(`${pickup} button[data-action="edit"]`);
+  await page.waitForSelector("#edit-form:not([hidden])");
+  await page.fill("#edit-address", NEW_ADDRESS);
+  await page.fill("#edit-note", "<img src=x onerror=alert(1)>小区东门进");
+  await page.click("#edit-submit");
+  await textIn(page, ".toast", "已保存地址");
+  await textIn(page, `${pickup} .wo-address`, "上海市浦东新****");
+  await textIn(page, `${pickup} .wo-team-note`, "小区东门进");
+  const shown = await page.textContent("body");
+  if (shown.includes("世纪大道")) throw new Error("the edited address is shown to an agent in clear");
+  const injected = await page.$$eval("#rows img, #rows script", (nodes) => nodes.length);
+  if (injected) throw new Error("the note was rendered as HTML");
+  note(`the agent edited the pickup's address, shown masked (${before} → 上海市浦东新****)`);
+  await page.screenshot({ path: `${shots}/workorders-edited.png` });
+}
+
 async function agentMovesTheRefund(reference, customer) {
   const context = await browser.newContext({ viewport: { width: 1440, height: 900 }, locale: "zh-CN" });
   const page = await context.newPage();
@@ -62,6 +86,8 @@ async function agentMovesTheRefund(reference, customer) {
   await page.waitForSelector(row, { timeout: 15000 });
   note("the refund work order is listed");
   await page.screenshot({ path: `${shots}/workorders-list.png` });
+
+  await agentEditsThePickup(page, reference);
 
   await page.click(`${row} button[data-action="done"]`, { timeout: 2000 }).then(
     () => { throw new Error("done was offered before the work order was accepted"); },

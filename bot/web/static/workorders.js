@@ -1,4 +1,5 @@
-/* 后台工单: staff list work orders and move them; supervisors also see the work-order figures
+/* 后台工单: staff list work orders, move them and edit their facts (address, time window, a
+   note for the team); supervisors also see the work-order figures
    and the dead letters (events the shop's system never took) and send those again. Text from
    the server is inserted with textContent only; every change carries the CSRF header. */
 (function () {
@@ -131,7 +132,8 @@
     if (item.overdue) stateCell.appendChild(el("span", "wo-state wo-overdue", "已超时"));
     tr.appendChild(stateCell);
     tr.appendChild(el("td", null, item.facts.time_slot || ""));
-    tr.appendChild(el("td", null, item.address || ""));
+    tr.appendChild(el("td", "wo-address", item.address || ""));
+    tr.appendChild(el("td", "wo-team-note", item.note || ""));
     tr.appendChild(el("td", null, localTime(item.due_at)));
     tr.appendChild(actionsCell(item));
     return tr;
@@ -151,10 +153,52 @@
       button.addEventListener("click", function () { move(item, action, input.value.trim()); });
       box.appendChild(button);
     });
-    if (item.actions.length) box.appendChild(input);
+    if (item.actions.length) {
+      box.appendChild(input);
+      var edit = el("button", "btn small ghost", "修改信息");  // open work orders only
+      edit.type = "button";
+      edit.dataset.action = "edit";
+      edit.addEventListener("click", function () { openEdit(item); });
+      box.appendChild(edit);
+    }
     td.appendChild(box);
     return td;
   }
+
+  // --- editing the facts (the address and note stay as they are when left empty: staff who may
+  // not see personal data only ever read them masked, and a masked copy must never be saved) -----
+  var editing = null;
+  function openEdit(item) {
+    editing = item;
+    $("edit-ref").textContent = item.reference + "（" + item.kind_label + "）";
+    $("edit-address").value = "";
+    $("edit-address").placeholder = item.address ? "当前：" + item.address : "上门或寄件的详细地址";
+    $("edit-slot").value = item.facts.time_slot || "";
+    $("edit-note").value = "";
+    $("edit-note").placeholder = item.note ? "当前：" + item.note : "团队处理时需要知道的事";
+    show($("edit-form"), true);
+    $("edit-address").focus();
+  }
+  $("edit-close").addEventListener("click", function () { editing = null; show($("edit-form"), false); });
+  $("edit-form").addEventListener("submit", function (event) {
+    event.preventDefault();
+    if (!editing) return;
+    var item = editing;
+    var body = {};
+    if ($("edit-address").value.trim()) body.address = $("edit-address").value.trim();
+    if ($("edit-slot").value.trim() !== (item.facts.time_slot || "")) body.time_slot = $("edit-slot").value.trim();
+    if ($("edit-note").value.trim()) body.note = $("edit-note").value.trim();
+    if (!Object.keys(body).length) { toast("信息与工单上的一致，已保持原样。"); return; }
+    $("edit-submit").disabled = true;
+    api("POST", "/api/console/workorders/" + encodeURIComponent(item.id) + "/facts", body).then(function (edited) {
+      toast(edited.reference + "：" + (edited.changed.length ? "已保存" + edited.changed.join("、") : "信息保持原样"));
+      editing = null;
+      $("edit-form").reset();
+      show($("edit-form"), false);
+      load(false);
+    }).catch(function (error) { if (error.status !== 401) toast(error.message, "error"); })
+      .then(function () { $("edit-submit").disabled = false; });
+  });
   function move(item, action, text) {
     var body = { action: action };
     if (NEEDS_SLOT[action]) body.slot = text; else if (text) body.reason = text;
