@@ -11,6 +11,7 @@ from bot import lifecycle, model_watch, ratelimit
 from bot.appkeys import AGENT, DELIVERY, GATEWAY, SERVICES, SETTINGS
 from bot.channels.identity import IDENTITY, CustomerIdentity
 from bot.channels.rest import RestChannel
+from bot.channels.shop_login import ShopLogin
 from bot.channels.socketio import SocketIOChannel, socket_server
 from bot.console import analytics_api, openapi, training_api, workorders_api
 from bot.console import api as console_api
@@ -175,7 +176,7 @@ def create_app(settings: Settings, agent=None) -> web.Application:  # type: igno
     seed_demo_orders(settings.database_url, app[SERVICES].kb)
     app[AGENT] = agent or load_agent(settings)
     app[DELIVERY] = Delivery()
-    app[GATEWAY] = Gateway(app[AGENT], app[SERVICES].kb, app[SERVICES].live)
+    app[GATEWAY] = Gateway(app[AGENT], app[SERVICES].kb, app[SERVICES].live, ShopLogin.configured())
     sio = socket_server(settings.redis_url, settings.redis_namespace)
     app[FANOUT] = Fanout(settings.redis_url, settings.redis_namespace)
     ratelimit.install(app, settings)  # per customer and per client IP, shared through Redis
