@@ -148,7 +148,8 @@ async def _stop_scheduler(app: web.Application) -> None:
 
 def _add_console(app: web.Application, sio, settings: Settings) -> None:  # type: ignore[no-untyped-def]
     svc = app[SERVICES]
-    storage = DatabaseSessionStorage(settings.database_url, secure=settings.secure_cookies)
+    storage = DatabaseSessionStorage(settings.database_url, secure=settings.secure_cookies,
+                                     signing_key=settings.secret_key())
     app[console_auth.SESSIONS] = storage
     app[console_auth.ACCOUNTS] = Accounts(settings.database_url)
     desk = HandoffDesk(settings.database_url, svc.kb)
