@@ -106,3 +106,11 @@ def test_anonymous_calls_leave_no_session_rows_and_login_still_works(server: Ser
     forged.http.cookies.clear()
     forged.http.cookies.set("qingting_console", cookie[:-4] + ("0000" if not cookie.endswith("0000") else "1111"))
     assert forged.login(staff.agent).status_code == 403  # an altered anonymous cookie carries no token
+
+
+def test_versions_are_told_to_logged_in_staff_only(server: Server, staff: Staff) -> None:  # noqa: F811
+    anonymous = server.get("/version")
+    assert anonymous.status_code == 200 and anonymous.json() == {"status": "ok"}
+    assert "model" not in anonymous.text
+    staff_view = login(server, staff.agent).get("/version").json()
+    assert staff_view["model_id"] and "reloads" in staff_view

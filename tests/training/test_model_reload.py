@@ -13,14 +13,21 @@ import time
 import uuid
 from pathlib import Path
 
+from tests.console.conftest import ConsoleClient
 from tests.conversation.chat import Chat
 from tests.training.conftest import TrainerSetup, qingting
 
 POEM = "床前明月光疑是地上霜"  # no intent fits it today: the bot falls back
 
 
+_STAFF: dict[int, ConsoleClient] = {}
+
+
 def version(setup: TrainerSetup) -> dict:
-    return setup.server.get("/version").json()
+    """What /version tells logged-in staff (anyone else learns no versions)."""
+    if id(setup) not in _STAFF:
+        _STAFF[id(setup)] = setup.login(setup.agent)
+    return _STAFF[id(setup)].get("/version").json()
 
 
 def wait_for(check, what: str, timeout: float = 180):  # type: ignore[no-untyped-def]

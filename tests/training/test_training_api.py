@@ -135,5 +135,5 @@ def test_lint_and_model_info_answer_in_their_documented_shape(trainer_setup: Tra
     schema = trainer.get("/api/console/training/schema").json()
     conforms(schema, "TrainingSchema")
     assert "complain_quality" in schema["intents"] and "order_id" in schema["entities"]
-    info = trainer_setup.server.get("/version").json()
+    info = trainer.get("/version").json()
     assert info["model_id"] and info["poll_s"] == 1.0
