@@ -21,6 +21,7 @@ from bot.console.desk import HandoffDesk
 from bot.console.sessions import DatabaseSessionStorage
 from bot.console.sockets import ConsoleSockets
 from bot.console.takeover import Takeover
+from bot.console.validation import query_guard
 from bot.delivery import Delivery
 from bot.fanout import Fanout
 from bot.followups.scheduler import FollowUpScheduler, SchedulerParts
@@ -187,7 +188,8 @@ def create_app(settings: Settings, agent=None) -> web.Application:  # type: igno
         if hasattr(channel, "deliver"):
             app[DELIVERY].register(channel.name, channel.deliver)
     _add_console(app, sio, settings)
-    app.middlewares.extend([polite_errors, session_middleware(app[console_auth.SESSIONS]), console_auth.csrf_guard])
+    app.middlewares.extend([polite_errors, query_guard, session_middleware(app[console_auth.SESSIONS]),
+                            console_auth.csrf_guard])
     pages.add_routes(app)
     model_watch.install(app)  # hot reload of models/qingting.tar.gz, GET /version
     app.on_startup.append(_warm_up)
