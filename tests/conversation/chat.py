@@ -58,8 +58,11 @@ def language_lines(key: str) -> list[str]:
 
 
 def fact_asked(line: str) -> str | None:
-    """Which fact a bot line asks for: order_id, product, followup_time or a law fact
-    (food / harm / loss); None if it asks for none."""
+    """Which fact a bot line asks for: order_id, order_check (the last four digits of the phone
+    on the order), product, followup_time or a law fact (food / harm / loss); None if it asks
+    for none."""
+    if asks_for_order_owner(line):
+        return "order_check"
     if line in domain_responses()["utter_ask_order_id"] or line in (
         texts.ask_order_id_again(True), texts.ask_order_id_again(False)
     ):
@@ -178,7 +181,7 @@ class Chat:
         return response.json()["messages"]
 
     def say(self, message: str) -> Reply:
-        quoted = ORDER_NUMBER.findall(message)
+        quoted = ORDER_NUMBER.findall(str(message))
         if quoted:
             self.quoted_order = quoted[-1].upper()
         reply = self._say(message)

@@ -9,6 +9,8 @@ linked to it, so the console and the supervisor's export show nothing of its cus
 
 from __future__ import annotations
 
+import csv
+import io
 import time
 
 import pytest
@@ -16,6 +18,7 @@ import pytest
 from bot.channels.shop_login import ShopLogin
 from bot.dialogue import texts
 from tests.conftest import SHOP_LOGIN_SECRET, Server
+from tests.console.conftest import ConsoleClient, Staff, staff  # noqa: F401
 from tests.conversation.chat import Chat, read_json_column
 
 pytestmark = pytest.mark.conversation
@@ -26,6 +29,17 @@ NO_SUCH_ORDER = "QT209912319999"
 RANT = f"我家电视开机就黑屏了，订单号{TV_ORDER}，气死了"
 # what the bot would say once the order is the customer's: its price, its customer, its age
 ABOUT_THE_TV = ("3299", "张晓明", "8001", "核实无误", "天内", "天前")
+
+
+def exported_row(server: Server, supervisor: str, reference: str) -> dict[str, str]:
+    """The complaint's row in the supervisor's CSV export (supervisors see personal data in full)."""
+    client = ConsoleClient(server)
+    assert client.login(supervisor).status_code == 200
+    response = client.get("/api/console/analytics/export.csv")  # the last 30 days in the shop's time zone
+    assert response.status_code == 200, response.text
+    header, *rows = list(csv.reader(io.StringIO(response.content.decode("utf-8-sig"))))
+    [row] = [dict(zip(header, r, strict=True)) for r in rows if r[0] == reference]
+    return row
 
 
 def stranger(server: Server) -> Chat:
@@ -116,3 +130,16 @@ def test_any_other_login_proves_nothing(server: Server, how: str) -> None:
     bot = customer.say(f"我的热水壶坏了 订单{KETTLE_ORDER} 烧水烧到一半就断电")
     assert bot.asks_for_order_owner()
     assert customer.complaints()[0]["order_id"] is None
+
+
+def test_the_export_shows_the_orders_customer_only_once_the_order_is_proven(server: Server, staff: Staff) -> None:  # noqa: F811
+    someone_else, owner = stranger(server), stranger(server)
+    for customer, answers in ((someone_else, ("1234", "4321")), (owner, ("8001",))):
+        customer.say(RANT)
+        for answer in answers:
+            customer.say(answer)
+    unproven = exported_row(server, staff.supervisor, someone_else.complaints()[0]["reference"])
+    assert unproven["客户姓名"] == "" and unproven["客户电话"] == ""
+    assert "3299" not in "".join(unproven.values())
+    proven = exported_row(server, staff.supervisor, owner.complaints()[0]["reference"])
+    assert proven["客户姓名"] == "张晓明" and proven["客户电话"].endswith("8001")
