@@ -309,7 +309,7 @@ PATHS: dict[str, Any] = {
     "/api/console/supervisor": {"get": op("All open handoffs, breaches, who holds what", _ok(ref("Overview")),
                                           role="supervise")},
     "/api/console/audit": {"get": op("Audit log, newest first", _ok(ref("Audit")), role="supervise", params=[
-        _query("target", {"type": "string", "maxLength": 64}, "only entries about this target (an id)")])},
+        _query("target", {"type": "string", "maxLength": 256}, "only entries about this target (an id)")])},
     "/api/console/analytics/summary": {"get": op(
         "Dashboard figures for a period (all chart series in one answer)", _ok(ref("AnalyticsSummary")),
         role="supervise", params=ANALYTICS_PERIOD)},
