@@ -177,7 +177,7 @@ class ValidateComplaintForm(FormValidationAction):
             assert order is not None
             await self._link(tracker, order, "phone_digits")
             dispatcher.utter_message(text=texts.order_owner_confirmed())
-            proven = {**check, "state": VERIFIED, "by": "phone_digits"}
+            proven = {**check, "order_id": order.order_id, "state": VERIFIED, "by": "phone_digits"}
             return [SlotSet(ORDER_CHECK, proven), SlotSet("order_id", order.order_id),
                     *([] if real_product(tracker.get_slot("product")) else [SlotSet("product", order.product)])]
         check["fails"] = int(check.get("fails") or 0) + 1
@@ -281,7 +281,7 @@ class ValidateComplaintForm(FormValidationAction):
         if order is not None and proof:
             await self._link(tracker, order, proof)
             return {"order_id": order.order_id, "product": order.product,
-                    ORDER_CHECK: {"order_id": order_id, "state": VERIFIED, "by": proof}}
+                    ORDER_CHECK: {"order_id": order.order_id, "state": VERIFIED, "by": proof}}
         # Unproven, existing or not: nothing about it is said, the digits are asked for.
         return {"order_id": None, ORDER_CHECK: {"order_id": order_id, "state": PENDING, "fails": 0}}
 
