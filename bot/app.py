@@ -188,7 +188,8 @@ def create_app(settings: Settings, agent=None) -> web.Application:  # type: igno
         if hasattr(channel, "deliver"):
             app[DELIVERY].register(channel.name, channel.deliver)
     _add_console(app, sio, settings)
-    app.middlewares.extend([polite_errors, query_guard, session_middleware(app[console_auth.SESSIONS]),
+    # query_guard reads the console session (an anonymous caller gets the handler's 401 first)
+    app.middlewares.extend([polite_errors, session_middleware(app[console_auth.SESSIONS]), query_guard,
                             console_auth.csrf_guard])
     pages.add_routes(app)
     model_watch.install(app)  # hot reload of models/qingting.tar.gz, GET /version

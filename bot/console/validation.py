@@ -120,11 +120,26 @@ def query_problem(request: web.Request) -> str | None:
     return None
 
 
+async def _anonymous_at_the_console(request: web.Request) -> bool:
+    """A console route called without a login: the handler's 401 comes first (an anonymous
+    caller learns nothing about the parameters)."""
+    resource = request.match_info.route.resource
+    if resource is None or resource.canonical in CUSTOMER_QUERIES:
+        return False
+    from bot.console.auth import current_user
+
+    try:
+        await current_user(request)
+    except web.HTTPException:
+        return True
+    return False
+
+
 @web.middleware
 async def query_guard(request: web.Request, handler):  # type: ignore[no-untyped-def]
     if request.query_string:
         problem = query_problem(request)
-        if problem is not None:
+        if problem is not None and not await _anonymous_at_the_console(request):
             return web.json_response({"error": "bad_parameter", "message": BAD_QUERY.format(name=problem[:32])},
                                      status=400)
     return await handler(request)
