@@ -18,13 +18,19 @@ from actions.common import (
     fresh_line,
     latest_intent,
     latest_text,
-    real_order_id,
     said_so_far,
     signal,
     svc,
     was_truncated,
 )
-from actions.form_facts import MAX_ASKS, answered_already, asks_of, past_day, real_product
+from actions.form_facts import (
+    MAX_ASKS,
+    answered_already,
+    asks_of,
+    past_day,
+    real_product,
+    verified_order_id,
+)
 from actions.wishes import apologise, hear_wishes, wish_facts, wishes_need_no_order
 from bot import law_facts
 from bot.dialogue import form_answers, texts
@@ -43,7 +49,7 @@ REMEDY_INTENTS = {
 }
 CSAT_SLOTS = ("csat_solved", "csat_score", "csat_comment")
 FLOW_RESET = ["order_id", "product", "incident_date", "amount", "wish", "remedy", "followup_time", "followup_at",
-              "customer_wishes", "fact_asks", "work_address", "work_window"]
+              "customer_wishes", "fact_asks", "work_address", "work_window", "order_check"]
 
 
 def _type_guess(tracker: Tracker) -> dict[str, Any]:
@@ -69,7 +75,7 @@ def _complaint_type(tracker: Tracker) -> str:
 def _facts(tracker: Tracker) -> dict[str, Any]:
     facts = {
         "product": real_product(tracker.get_slot("product")),
-        "order_id": real_order_id(tracker.get_slot("order_id")),
+        "order_id": verified_order_id(tracker),  # a quoted number counts once it is proven theirs
         "incident_date": past_day(tracker.get_slot("incident_date")),
         "amount": tracker.get_slot("amount"),
         "wish": tracker.get_slot("wish"),
@@ -207,7 +213,7 @@ async def load_law_facts(tracker: Tracker) -> LawFacts | None:
 
 async def assess_with_facts(tracker: Tracker, stated: dict[str, object]) -> RemedyDecision:
     s = svc()
-    order = await s.complaints.find_order(real_order_id(tracker.get_slot("order_id")))
+    order = await s.complaints.find_order(verified_order_id(tracker))
     decision, _severity, _signals = await s.complaints.assess(
         tracker.get_slot("complaint_id"), tracker.get_slot("complaint_type") or "quality", order,
         tracker.get_slot("wish"), int(signal(tracker).get("severity") or 1),
@@ -266,7 +272,7 @@ class ActionAssessComplaint(Action):
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
         s = svc()
-        order_id = real_order_id(tracker.get_slot("order_id"))
+        order_id = verified_order_id(tracker)
         complaint_id = tracker.get_slot("complaint_id")
         complaint_type = tracker.get_slot("complaint_type") or "quality"
         if complaint_id:

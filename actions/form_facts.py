@@ -4,6 +4,14 @@ twice, then the bot carries on with what it has (bot/dialogue/form_answers.py re
 The slot `fact_asks` counts the questions asked per fact ({"order_id": 2}); the ask actions
 word the second question differently (and say why when the first answer did not fit), and
 the validation drops a fact from the form once it was asked twice.
+
+An order number is a claim, not a proof (bot/ownership.py). Unless a logged-in shop account
+or the WeChat OpenID already shows the order is the customer's, the form asks for the last
+four digits of the phone on the order (requested slot `order_check`, state in the slot of that
+name) before the order is read back, used for the remedy or linked to the complaint. The
+question and the answer to a wrong reply are the same whether the order exists or not; after
+two wrong replies (or "忘了 / 跳过") the complaint goes on without the order, recorded as
+`order_verified: false` with the number as claimed.
 """
 
 from __future__ import annotations
@@ -17,6 +25,8 @@ from rasa_sdk.types import DomainDict
 
 from actions.common import channel_of, entity, latest_intent, latest_text, signal, svc
 from actions.wishes import hear_wishes, wishes_need_no_order
+from bot import ownership
+from bot.channels.shop_login import ACCOUNT_FIELD
 from bot.dialogue import form_answers, texts
 from bot.orders import clean_order_id
 from bot.timeparse import shop_now
@@ -50,6 +60,36 @@ def past_day(value: Any) -> Any:
     if value is None or form_answers.future_day(value, shop_now(svc().kb.service.timezone).date()):
         return None
     return value
+
+
+ORDER_CHECK = "order_check"
+PENDING, VERIFIED, UNVERIFIED = "pending", "verified", "unverified"
+SKIP = ("跳过", "算了", "不用了")
+
+
+def order_check(tracker: Tracker) -> dict[str, Any]:
+    return dict(tracker.get_slot(ORDER_CHECK) or {})
+
+
+def verified_order_id(tracker: Tracker) -> str | None:
+    """The order number proven to be the customer's (None while unproven): the only one that
+    is read back, assessed or linked."""
+    check = order_check(tracker)
+    order_id = tracker.get_slot("order_id")
+    if check.get("state") == VERIFIED and order_id and check.get("order_id") == order_id:
+        return str(order_id)
+    return None
+
+
+def shop_account(tracker: Tracker) -> str | None:
+    """The shop account the gateway found proven by a signed token on a message of this
+    conversation (bot/channels/shop_login.py), the latest first."""
+    for event in reversed(list(tracker.events)):
+        if event.get("event") == "user":
+            account = (event.get("metadata") or {}).get(ACCOUNT_FIELD)
+            if account:
+                return str(account)
+    return None
 
 
 def _unmatched_order_id(tracker: Tracker) -> str | None:
@@ -91,6 +131,18 @@ class ActionAskProduct(ActionAskFormFact):
         return texts.ask_product_again(form_answers.implausible_product(latest_text(tracker)))
 
 
+class ActionAskOrderCheck(Action):
+    """Ask for the last four digits of the phone on the order; the second time, kindly anew
+    (the same words whether the order exists or the digits did not match)."""
+
+    def name(self) -> str:
+        return f"action_ask_{ORDER_CHECK}"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
+        dispatcher.utter_message(text=texts.ask_order_owner(first=not order_check(tracker).get("fails")))
+        return []
+
+
 class ValidateComplaintForm(FormValidationAction):
     def name(self) -> str:
         return "validate_complaint_form"
@@ -100,7 +152,9 @@ class ValidateComplaintForm(FormValidationAction):
         fact still missing and asked fewer than twice — or none, and the form is done."""
         wished = [] if answered_already(tracker) else await hear_wishes(dispatcher, tracker)
         tracker.add_slots(wished)
-        events = await self._gap(dispatcher, tracker)
+        events = await self._owner_answer(dispatcher, tracker)
+        if events is None:
+            events = await self._gap(dispatcher, tracker)
         if events is None:
             events = self._free_product(tracker)
         if events is None:
@@ -108,6 +162,45 @@ class ValidateComplaintForm(FormValidationAction):
         events += await self._future_date(dispatcher, tracker)
         tracker.add_slots(events)
         return [*wished, *events, SlotSet("requested_slot", self._next_fact(dispatcher, tracker))]
+
+    async def _owner_answer(self, dispatcher: CollectingDispatcher, tracker: Tracker) -> list[EventType] | None:
+        """The answer to "the last four digits of the phone on the order": the order is linked
+        when they match; otherwise asked once more, then the complaint goes on without it."""
+        check = order_check(tracker)
+        if tracker.get_slot("requested_slot") != ORDER_CHECK or check.get("state") != PENDING:
+            return None
+        if answered_already(tracker) or entity(tracker, "order_id"):
+            return None  # a rule answered already, or another order number (validated as one)
+        text = latest_text(tracker)
+        order = await svc().complaints.find_order(check.get("order_id"))
+        if ownership.phone_digits_prove(order, text):
+            assert order is not None
+            await self._link(tracker, order, "phone_digits")
+            dispatcher.utter_message(text=texts.order_owner_confirmed())
+            proven = {**check, "order_id": order.order_id, "state": VERIFIED, "by": "phone_digits"}
+            return [SlotSet(ORDER_CHECK, proven), SlotSet("order_id", order.order_id),
+                    *([] if real_product(tracker.get_slot("product")) else [SlotSet("product", order.product)])]
+        check["fails"] = int(check.get("fails") or 0) + 1
+        gave_up = form_answers.read_gap(text) is not None or any(word in text for word in SKIP)
+        if gave_up or check["fails"] >= MAX_ASKS:
+            return await self._unverified(dispatcher, tracker, check)
+        return [SlotSet(ORDER_CHECK, check)]  # asked again by action_ask_order_check
+
+    async def _unverified(self, dispatcher: CollectingDispatcher, tracker: Tracker,
+                          check: dict[str, Any]) -> list[EventType]:
+        complaint_id = tracker.get_slot("complaint_id")
+        if complaint_id:
+            await svc().complaints.add_facts(
+                complaint_id, None, {"order_claimed": check.get("order_id"), "order_verified": False})
+        dispatcher.utter_message(text=texts.order_left_unverified())
+        return [SlotSet(ORDER_CHECK, {**check, "state": UNVERIFIED}), SlotSet("order_id", NOT_GIVEN)]
+
+    @staticmethod
+    async def _link(tracker: Tracker, order: Any, proof: str) -> None:
+        await svc().complaints.link_order(tracker.sender_id, tracker.get_slot("complaint_id"), order)
+        complaint_id = tracker.get_slot("complaint_id")
+        if complaint_id:
+            await svc().complaints.add_facts(complaint_id, None, {"order_verified": True, "order_verified_by": proof})
 
     async def _gap(self, dispatcher: CollectingDispatcher, tracker: Tracker) -> list[EventType] | None:
         """"没有 / 找不到 / 忘了 / 等会儿发" in answer to the fact just asked: noted, not asked again."""
@@ -159,6 +252,8 @@ class ValidateComplaintForm(FormValidationAction):
     def _next_fact(self, dispatcher: CollectingDispatcher, tracker: Tracker) -> str | None:
         if wishes_need_no_order(tracker):
             return None  # an apology or an explanation is owed without any order number
+        if order_check(tracker).get("state") == PENDING:
+            return ORDER_CHECK  # the order is the customer's own before anything else
         asks = asks_of(tracker)
         for slot in FORM_FACTS:
             if tracker.get_slot(slot) is not None:
@@ -175,11 +270,20 @@ class ValidateComplaintForm(FormValidationAction):
         if value == NOT_GIVEN:
             return {"order_id": NOT_GIVEN}
         order_id = clean_order_id(entity(tracker, "order_id") or str(value))
-        order = await svc().complaints.find_order(order_id) if order_id else None
-        if order is None:
-            return {"order_id": None}
-        await svc().complaints.link_order(tracker.sender_id, tracker.get_slot("complaint_id"), order)
-        return {"order_id": order.order_id, "product": order.product}
+        if order_id is None:
+            return {"order_id": None}  # not an order number: asked again
+        check = order_check(tracker)
+        if check.get("order_id") == order_id and check.get("state") in (VERIFIED, UNVERIFIED):
+            return {"order_id": order_id if check["state"] == VERIFIED else NOT_GIVEN}  # settled already
+        order = await svc().complaints.find_order(order_id)
+        proof = ownership.proven_without_asking(order, shop_account=shop_account(tracker),
+                                                channel=channel_of(tracker), sender_id=tracker.sender_id)
+        if order is not None and proof:
+            await self._link(tracker, order, proof)
+            return {"order_id": order.order_id, "product": order.product,
+                    ORDER_CHECK: {"order_id": order.order_id, "state": VERIFIED, "by": proof}}
+        # Unproven, existing or not: nothing about it is said, the digits are asked for.
+        return {"order_id": None, ORDER_CHECK: {"order_id": order_id, "state": PENDING, "fails": 0}}
 
     async def validate_product(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict

@@ -11,6 +11,7 @@ from bot import lifecycle, model_watch, ratelimit
 from bot.appkeys import AGENT, DELIVERY, GATEWAY, SERVICES, SETTINGS
 from bot.channels.identity import IDENTITY, CustomerIdentity
 from bot.channels.rest import RestChannel
+from bot.channels.shop_login import ShopLogin
 from bot.channels.socketio import SocketIOChannel, socket_server
 from bot.console import analytics_api, openapi, training_api, workorders_api
 from bot.console import api as console_api
@@ -20,6 +21,7 @@ from bot.console.desk import HandoffDesk
 from bot.console.sessions import DatabaseSessionStorage
 from bot.console.sockets import ConsoleSockets
 from bot.console.takeover import Takeover
+from bot.console.validation import query_guard
 from bot.delivery import Delivery
 from bot.fanout import Fanout
 from bot.followups.scheduler import FollowUpScheduler, SchedulerParts
@@ -147,7 +149,8 @@ async def _stop_scheduler(app: web.Application) -> None:
 
 def _add_console(app: web.Application, sio, settings: Settings) -> None:  # type: ignore[no-untyped-def]
     svc = app[SERVICES]
-    storage = DatabaseSessionStorage(settings.database_url, secure=settings.secure_cookies)
+    storage = DatabaseSessionStorage(settings.database_url, secure=settings.secure_cookies,
+                                     signing_key=settings.secret_key())
     app[console_auth.SESSIONS] = storage
     app[console_auth.ACCOUNTS] = Accounts(settings.database_url)
     desk = HandoffDesk(settings.database_url, svc.kb)
@@ -175,7 +178,7 @@ def create_app(settings: Settings, agent=None) -> web.Application:  # type: igno
     seed_demo_orders(settings.database_url, app[SERVICES].kb)
     app[AGENT] = agent or load_agent(settings)
     app[DELIVERY] = Delivery()
-    app[GATEWAY] = Gateway(app[AGENT], app[SERVICES].kb, app[SERVICES].live)
+    app[GATEWAY] = Gateway(app[AGENT], app[SERVICES].kb, app[SERVICES].live, ShopLogin.configured())
     sio = socket_server(settings.redis_url, settings.redis_namespace)
     app[FANOUT] = Fanout(settings.redis_url, settings.redis_namespace)
     ratelimit.install(app, settings)  # per customer and per client IP, shared through Redis
@@ -185,7 +188,9 @@ def create_app(settings: Settings, agent=None) -> web.Application:  # type: igno
         if hasattr(channel, "deliver"):
             app[DELIVERY].register(channel.name, channel.deliver)
     _add_console(app, sio, settings)
-    app.middlewares.extend([polite_errors, session_middleware(app[console_auth.SESSIONS]), console_auth.csrf_guard])
+    # query_guard reads the console session (an anonymous caller gets the handler's 401 first)
+    app.middlewares.extend([polite_errors, session_middleware(app[console_auth.SESSIONS]), query_guard,
+                            console_auth.csrf_guard])
     pages.add_routes(app)
     model_watch.install(app)  # hot reload of models/qingting.tar.gz, GET /version
     app.on_startup.append(_warm_up)

@@ -48,6 +48,14 @@ def sniff(data: bytes) -> tuple[str, str] | None:
     return None
 
 
+def conversation_exists(database_url: str, sender_id: str) -> bool:
+    """Whether this sender's conversation has a row (an upload never creates one for the chat page)."""
+    with session_scope(database_url) as session:
+        return session.execute(
+            select(m.Conversation.id).where(m.Conversation.sender_id == sender_id).limit(1)
+        ).first() is not None
+
+
 def store_upload(database_url: str, upload_dir: Path, sender_id: str, channel: str, data: bytes) -> UploadResult:
     """Keep one photo. Two first uploads of a new conversation at once (several photos picked
     together) race to create its row: the loser finds the winner's row on a second try."""

@@ -18,6 +18,7 @@ from typing import Any
 from rasa.core.agent import Agent
 from rasa.core.channels.channel import CollectingOutputChannel, UserMessage
 
+from bot.channels.shop_login import ShopLogin
 from bot.console.live import LiveEvents
 from bot.knowledge import KnowledgeBase
 from bot.outage import is_outage
@@ -53,6 +54,8 @@ class Gateway:
     agent: Agent
     kb: KnowledgeBase
     live: LiveEvents | None = None
+    # Checks a logged-in shop account's token; the dialogue sees only the account it proves.
+    shop_login: ShopLogin = field(default_factory=lambda: ShopLogin(None))
     # Turns being processed now; a shutting-down process waits for them (bot/lifecycle.py).
     inflight: int = field(default=0, init=False)
 
@@ -66,6 +69,7 @@ class Gateway:
         self, sender_id: str, text: str, channel: str, metadata: dict[str, Any] | None = None
     ) -> list[dict[str, Any]]:
         sender_id, text = well_formed(sender_id), well_formed(text)
+        metadata = self.shop_login.vouch(metadata)
         if not text or not text.strip():
             return [{"recipient_id": sender_id, "text": random.choice(self.kb.language.empty_message)}]
         if TRACKER_COMMANDS.match(text):

@@ -7,8 +7,8 @@ MessageProcessor and assigns it in one step; a turn already running keeps the pr
 started with, trackers stay in the database, so conversations simply continue on the new
 model. A file that cannot be loaded (partial copy, broken archive) is refused and logged; the
 old model keeps serving. QINGTING_MODEL_POLL_S sets the poll interval (default 5 s, 0 = off);
-POST /api/console/training/reload asks for a reload now. GET /version tells which model a
-process serves.
+POST /api/console/training/reload asks for a reload now. GET /version tells logged-in staff
+which model a process serves; anyone else learns only that it is up (no versions to read).
 """
 
 from __future__ import annotations
@@ -108,6 +108,12 @@ WATCH_TASK = web.AppKey("model_watch_task", asyncio.Task)
 
 
 async def version(request: web.Request) -> web.Response:
+    from bot.console.auth import current_user
+
+    try:
+        await current_user(request)  # any console account; the page has the session cookie
+    except web.HTTPException:
+        return web.json_response({"status": "ok"})
     return web.json_response(request.app[WATCHER].info())
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import Protocol
@@ -61,6 +61,12 @@ class OrderRecord:
     repair_history: tuple[RepairRecord, ...] = ()
     exchanged_on: date | None = None
     refurbished_as_new: bool = False
+    # Who the order belongs to, only ever compared with what the customer proves
+    # (bot/ownership.py), never said back: the last four digits of the phone on the order,
+    # the shop account, the keyed hash of the WeChat OpenID.
+    owner_phone_last4: str | None = field(default=None, repr=False)
+    owner_account: str | None = field(default=None, repr=False)
+    owner_openid_hash: str | None = field(default=None, repr=False)
 
     def facts(self, **stated: object) -> OrderFacts:
         """The order's facts for the remedy engine; `stated` adds what the customer said
@@ -91,6 +97,11 @@ def _optional_bool(value: object) -> bool | None:
     return None if value is None else bool(value)
 
 
+def _last4(phone: object) -> str | None:
+    digits = "".join(ch for ch in str(phone or "") if ch.isdigit())
+    return digits[-4:] if len(digits) >= 4 else None
+
+
 def _optional_date(value: object) -> date | None:
     return date.fromisoformat(str(value)) if value else None
 
@@ -118,10 +129,8 @@ class DatabaseOrders:
             row = session.get(m.Order, order_id)
             if row is None:
                 return None
-            tier = "normal"
-            if row.customer_id:
-                customer = session.get(m.Customer, row.customer_id)
-                tier = customer.tier if customer else "normal"
+            customer = session.get(m.Customer, row.customer_id) if row.customer_id else None
+            tier = customer.tier if customer else "normal"
             return OrderRecord(
                 order_id=row.order_id,
                 product=row.product,
@@ -132,6 +141,9 @@ class DatabaseOrders:
                 repairs_done=row.repairs_done,
                 customer_id=row.customer_id,
                 tier=tier,
+                owner_phone_last4=_last4(customer.phone) if customer else None,
+                owner_account=customer.external_id if customer else None,
+                owner_openid_hash=customer.wechat_openid_hash if customer else None,
             )
 
 
@@ -146,7 +158,10 @@ class HttpOrders:
     "delivered_on": "YYYY-MM-DD"|null, "channel" (online/tv/phone/mail/store), "repairs_done",
     "customer_id", "tier"}, optionally the facts the law needs: "delivered", "damaged_in_transit",
     "same_model_in_stock", "repair_history": [{"sent_on", "returned_on", "waiting_parts"}],
-    "exchanged_on", "refurbished_as_new" (docs/REMEDY_LAW.md).
+    "exchanged_on", "refurbished_as_new" (docs/REMEDY_LAW.md), and who the order belongs to:
+    "customer_phone" (or just "phone_last4"), "shop_account" (defaults to "customer_id"),
+    "wechat_openid" - never said back, only compared with what the customer proves
+    (docs/SHOP_LOGIN.md).
     Timeouts and 5xx are retried with back-off; after that the order counts as not found
     and the complaint is recorded without it (the customer is never stuck on our outage).
     """
@@ -198,6 +213,9 @@ class HttpOrders:
             repair_history=tuple(RepairRecord.from_dict(r) for r in body.get("repair_history") or ()),
             exchanged_on=_optional_date(body.get("exchanged_on")),
             refurbished_as_new=bool(body.get("refurbished_as_new")),
+            owner_phone_last4=_last4(body.get("customer_phone") or body.get("phone_last4")),
+            owner_account=str(body.get("shop_account") or body.get("customer_id") or "") or None,
+            owner_openid_hash=lookup_hash(str(body["wechat_openid"])) if body.get("wechat_openid") else None,
         )
 
 
@@ -230,6 +248,8 @@ def seed_demo_orders(database_url: str, kb: KnowledgeBase, today: date | None = 
                 )
                 session.add(row)
                 session.flush()
+            if demo.wechat_openid and not row.wechat_openid_hash:
+                row.wechat_openid_hash = lookup_hash(demo.wechat_openid)
             customers[demo.id] = row.id
         for order in kb.demo_orders.orders:
             if order.order_id in existing:

@@ -26,6 +26,7 @@ STARTUP_SECONDS = 240
 FAULT_PREFIX = "fault-"
 # WeChat users whose openid starts with this take 6 s per turn (bot/channels/wechat.py).
 SLOW_OPENID_PREFIX = "slow-"
+SHOP_LOGIN_SECRET = "test-shop-login-secret"  # the shop site and the server share it (docs/SHOP_LOGIN.md)
 
 WECHAT = {
     "token": "qingting-test-token",
@@ -135,7 +136,8 @@ def server(tmp_path_factory: pytest.TempPathFactory, wechat_api: WeChatApiStandI
     var_dir = tmp_path_factory.mktemp("server") / "var"
     var_dir.mkdir(parents=True)
     credentials = var_dir / "credentials.yml"
-    credentials.write_text(yaml.safe_dump({"wechat": {**WECHAT, "api_base": wechat_api.url}}))
+    credentials.write_text(yaml.safe_dump({"wechat": {**WECHAT, "api_base": wechat_api.url},
+                                           "shop_login": {"secret": SHOP_LOGIN_SECRET}}))
     running = start_server(var_dir, {
         "QINGTING_CREDENTIALS": str(credentials),
         "QINGTING_FAULT_SLOW_SENDERS": SLOW_OPENID_PREFIX,

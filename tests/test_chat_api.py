@@ -15,6 +15,13 @@ def session(server: Server) -> Chat:
     return Chat.on_the_page(server)
 
 
+def complaining(server: Server) -> Chat:
+    """A page customer who has told us something: their conversation exists, photos may follow."""
+    customer = session(server)
+    customer.say("我的电水壶坏了")
+    return customer
+
+
 def upload(customer: Chat, data: bytes, name: str = "photo.png", field: str = "photo"):  # type: ignore[no-untyped-def]
     return customer.server.post("/api/chat/upload", files={field: (name, data, "image/png")}, cookies=customer.cookies)
 
@@ -87,7 +94,7 @@ def test_a_photo_is_kept_outside_the_web_root_and_linked_to_the_complaint(server
 
 
 def test_anything_but_a_photo_is_refused_kindly(server: Server) -> None:
-    response = upload(session(server), b"<?php system($_GET['c']); ?>", name="photo.png")
+    response = upload(complaining(server), b"<?php system($_GET['c']); ?>", name="photo.png")
     assert response.status_code == 415 and "只能接收照片" in response.json()["message"]
 
 
@@ -97,12 +104,30 @@ def test_a_huge_upload_is_refused_kindly(server: Server) -> None:
 
 
 def test_too_many_photos_are_refused_kindly(server: Server) -> None:
-    customer = session(server)
+    customer = complaining(server)
     codes = [upload(customer, JPEG).status_code for _ in range(7)]
     assert codes[:6] == [200] * 6 and codes[6] == 409
 
 
 def test_a_malformed_upload_is_refused_kindly(server: Server) -> None:
-    response = server.post("/api/chat/upload", data=b"garbage", cookies=session(server).cookies,
+    response = server.post("/api/chat/upload", data=b"garbage", cookies=complaining(server).cookies,
                            headers={"Content-Type": "multipart/form-data; boundary=x"})
     assert response.status_code == 400
+
+
+def conversations_of(server: Server, sender: str) -> int:
+    engine = create_engine(server.database_url)
+    with engine.connect() as conn:
+        count = conn.execute(text("SELECT COUNT(*) FROM conversations WHERE sender_id = :s"), {"s": sender}).scalar_one()
+    engine.dispose()
+    return count
+
+
+def test_a_photo_before_anything_was_said_creates_nothing_and_is_answered_kindly(server: Server) -> None:
+    """A cookie is free to get: 5 MB from a fresh session must not become a conversation and a file."""
+    fresh = session(server)
+    files_before = sorted((server.var_dir / "uploads").rglob("*"))
+    response = upload(fresh, JPEG + b"\x00" * (5 * 1024 * 1024 - len(JPEG) - 1024))
+    assert response.status_code == 409 and "先跟我说说" in response.json()["message"]
+    assert conversations_of(server, fresh.sender) == 0
+    assert sorted((server.var_dir / "uploads").rglob("*")) == files_before

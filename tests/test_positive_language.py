@@ -104,6 +104,9 @@ def builder_texts() -> list[tuple[str, str]]:
         ("progress", texts.progress_text(None, NOW)),
     ]
     found += [("ask_order_id_again", texts.ask_order_id_again(flag)) for flag in (True, False)]
+    found += [("ask_order_owner", texts.ask_order_owner(flag)) for flag in (True, False)]
+    found += [("order_owner_confirmed", texts.order_owner_confirmed()),
+              ("order_left_unverified", texts.order_left_unverified())]
     found += [("ask_product_again", texts.ask_product_again(r)) for r in (None, *texts.PRODUCT_REFUSALS)]
     found += [("fact_gap_noted", texts.fact_gap_noted(*key)) for key in texts.GAP_LINES]
     found += [("fact_given_up", texts.fact_given_up(slot)) for slot in ("order_id", "product")]

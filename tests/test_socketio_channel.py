@@ -26,10 +26,13 @@ class Widget:
         self.client.on("bot_uttered", self.inbox.put)
         self.client.on("session_confirm", self.confirmed.put)
 
-    async def open(self, session_id: str | None = None) -> str:
+    async def open(self, session_id: str | None = None, custom_data: dict[str, Any] | None = None) -> str:
         await self.client.connect(self.server.url, socketio_path="socket.io", transports=["websocket"],
                                   headers=self.headers)
-        await self.client.emit("session_request", {"session_id": session_id} if session_id else {})
+        request: dict[str, Any] = {"session_id": session_id} if session_id else {}
+        if custom_data:
+            request["customData"] = custom_data  # what rasa-webchat sends from its `customData` prop
+        await self.client.emit("session_request", request)
         self.session_id = await asyncio.wait_for(self.confirmed.get(), 10)
         return self.session_id
 
@@ -76,7 +79,9 @@ async def test_a_reconnect_with_the_same_session_continues_the_conversation(serv
     again = Widget(server)
     assert await again.open(session_id) == session_id
     await again.say("QT202611150003")
-    replies = await again.replies(2)
+    assert "后四位" in texts(await again.replies(1))  # the order is proven the customer's own first
+    await again.say("0003")
+    replies = await again.replies(3)
     assert "我已经把情况记录下来了" in texts(replies)
     quick = [q["title"] for m in replies for q in m.get("quick_replies", [])]
     assert "退货退款" in quick
@@ -160,3 +165,19 @@ async def test_the_chat_page_cookie_is_the_session_and_its_confirmation_carries_
     await page.close()
     history = requests.get(server.url + "/api/chat/history", headers={"Cookie": cookie}, timeout=30).json()
     assert [m["text"] for m in history["messages"] if m["from"] == "user"] == ["我的电水壶坏了"]
+
+
+async def test_a_logged_in_shop_customer_is_known_as_the_owner_of_their_orders(server: Server) -> None:
+    """The shop's site passes the widget a signed token for its logged-in customer (docs/SHOP_LOGIN.md)."""
+    import time
+
+    from bot.channels.shop_login import ShopLogin
+    from tests.conftest import SHOP_LOGIN_SECRET
+
+    widget = Widget(server)
+    token = ShopLogin(SHOP_LOGIN_SECRET).token_for("c003", int(time.time()) + 600)
+    await widget.open(custom_data={"shop_token": token})
+    await widget.say("我的热水壶坏了 订单QT202611150003 烧水烧到一半就自己断电")
+    said = texts(await widget.replies(3))
+    assert "我已经把情况记录下来了" in said and "后四位" not in said
+    await widget.close()

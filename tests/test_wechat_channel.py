@@ -120,8 +120,19 @@ def test_a_complaint_gets_a_passive_reply(server: Server, safe: bool) -> None:
 def test_buttons_become_options_to_type(server: Server) -> None:
     peer, user = WeChatPeer(server), openid()
     peer.push(text_xml(user, "我的热水壶坏了 订单QT202611150003 烧水烧到一半就自己断电", int(time.time() * 1000)))
-    reply = peer.reply_text(peer.push(text_xml(user, "我的投诉处理得怎么样了", int(time.time() * 1000) + 1)))
+    peer.push(text_xml(user, "0003", int(time.time() * 1000) + 1))  # the phone on the order ends 0003
+    reply = peer.reply_text(peer.push(text_xml(user, "我的投诉处理得怎么样了", int(time.time() * 1000) + 2)))
     assert "您可以直接回复：" in reply and "退货退款" in reply
+
+
+def test_the_openid_on_the_order_proves_it_and_no_other_does(server: Server) -> None:
+    """刘志强 (knowledge_base/demo_orders.yml) follows the account as oDemoCustomer0005: his
+    order is his without a question; another follower quoting it is asked for the digits."""
+    peer, message = WeChatPeer(server), "我的洗衣机不脱水了 订单QT202611150005"
+    owner = peer.reply_text(peer.push(text_xml("oDemoCustomer0005", message, int(time.time() * 1000))))
+    assert "QT202611150005" in owner and "后四位" not in owner
+    other = peer.reply_text(peer.push(text_xml(openid(), message, int(time.time() * 1000) + 1)))
+    assert "后四位" in other and "QT202611150005" not in other
 
 
 def test_a_retried_push_runs_the_bot_once(server: Server) -> None:

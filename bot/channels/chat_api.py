@@ -3,7 +3,9 @@
 The page never names its conversation: `POST /api/chat/session` gives it a server-issued
 session in a signed HttpOnly cookie (bot/channels/identity.py), and history and uploads
 read the conversation that cookie proves. Without a valid cookie, history is a fresh,
-empty session and an upload is refused.
+empty session and an upload is refused. A cookie is free to get, so an upload is read only for
+a conversation that already exists (the customer has told us something): a fresh session's
+upload is answered kindly before its body is read and creates nothing.
 """
 
 from __future__ import annotations
@@ -17,12 +19,13 @@ from rasa.shared.core.events import BotUttered, UserUttered
 from bot.appkeys import AGENT, SERVICES
 from bot.channels.base import Channel, json_error
 from bot.channels.identity import IDENTITY
-from bot.evidence import MAX_BYTES, REFUSED_SIZE, store_upload
+from bot.evidence import MAX_BYTES, REFUSED_SIZE, conversation_exists, store_upload
 from bot.ratelimit import RATE_LIMITER, SLOW_DOWN, too_many
 
 HISTORY_LIMIT = 200
 NO_SESSION = "会话已过期，刷新页面就可以继续，我们一直在。"
 BAD_UPLOAD = "照片没有传成功，麻烦您再选一次。"
+TALK_FIRST = "先跟我说说遇到了什么情况吧，之后再发照片，我会把照片附在您的投诉记录里。"
 
 
 class ChatApi(Channel):
@@ -76,6 +79,9 @@ class ChatApi(Channel):
         decision = await limiter.message(session_id, limiter.client_ip(request))
         if not decision.allowed:
             return too_many({"error": "rate_limited", "message": SLOW_DOWN}, decision)
+        services = request.app[SERVICES]
+        if not await asyncio.to_thread(conversation_exists, services.settings.database_url, session_id):
+            return json_error(409, "no_conversation", TALK_FIRST)
         try:
             reader = await request.multipart()
             part = await reader.next()
@@ -89,7 +95,6 @@ class ChatApi(Channel):
         # aiohttp raises any of these for broken multipart headers or boundaries (IndexError too)
         except (AssertionError, ValueError, LookupError, HttpProcessingError):
             return json_error(400, "bad_upload", BAD_UPLOAD)
-        services = request.app[SERVICES]
         result = await asyncio.to_thread(
             store_upload, services.settings.database_url, services.settings.var_dir / "uploads",
             session_id, self.name, bytes(data),

@@ -26,6 +26,7 @@ from aiohttp import web
 from bot.appkeys import GATEWAY
 from bot.channels.base import Channel
 from bot.channels.identity import IDENTITY
+from bot.channels.shop_login import TOKEN_FIELD as SHOP_TOKEN
 from bot.fanout import Fanout
 from bot.outbox import Outbox
 from bot.ratelimit import RATE_LIMITER, SLOW_DOWN
@@ -52,6 +53,13 @@ def to_webchat(message: dict[str, Any]) -> dict[str, Any]:
     if message.get("image"):
         out["attachment"] = {"type": "image", "payload": {"src": message["image"]}}
     return out
+
+
+def _shop_token(data: Any) -> str | None:
+    """The shop login token the widget carries in rasa-webchat's customData, if any."""
+    custom = data.get("customData") if isinstance(data, dict) else None
+    token = custom.get(SHOP_TOKEN) if isinstance(custom, dict) else None
+    return token if isinstance(token, str) and len(token) <= 512 else None
 
 
 def _webchat_messages(replies: list[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -113,7 +121,7 @@ class SocketIOChannel(Channel):
         wanted = data.get("session_id") if isinstance(data, dict) else None
         from_cookie = self._cookie_session.get(sid)
         session_id = identity.session_of(wanted) or from_cookie or identity.new_session_id()
-        await self.sio.save_session(sid, {"session_id": session_id})
+        await self.sio.save_session(sid, {"session_id": session_id, "shop_token": _shop_token(data)})
         await self.sio.enter_room(sid, session_id)
         # The chat page's credential stays in its HttpOnly cookie: it is confirmed by the bare id.
         confirm = session_id if session_id == from_cookie else identity.token_for(session_id)
@@ -140,7 +148,10 @@ class SocketIOChannel(Channel):
             return
         message = data.get("message") if isinstance(data, dict) else data
         text = message if isinstance(message, str) else ""
-        replies = await self.app[GATEWAY].handle(session_id, text[:MAX_TEXT], self.name)
+        # a logged-in shop account's token (customData), checked by the gateway (bot/channels/shop_login.py)
+        token = _shop_token(data) or session.get("shop_token")
+        metadata = {SHOP_TOKEN: token} if token else None
+        replies = await self.app[GATEWAY].handle(session_id, text[:MAX_TEXT], self.name, metadata)
         await self.push(session_id, replies)
 
     def _flooding(self, sid: str) -> bool:

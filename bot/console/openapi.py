@@ -310,7 +310,8 @@ PATHS: dict[str, Any] = {
     "/api/console/agents": {"get": op("People a case can be transferred to", _ok(ref("Agents")), role="handle")},
     "/api/console/supervisor": {"get": op("All open handoffs, breaches, who holds what", _ok(ref("Overview")),
                                           role="supervise")},
-    "/api/console/audit": {"get": op("Audit log, newest first", _ok(ref("Audit")), role="supervise")},
+    "/api/console/audit": {"get": op("Audit log, newest first", _ok(ref("Audit")), role="supervise", params=[
+        _query("target", {"type": "string", "maxLength": 256}, "only entries about this target (an id)")])},
     "/api/console/analytics/summary": {"get": op(
         "Dashboard figures for a period (all chart series in one answer)", _ok(ref("AnalyticsSummary")),
         role="supervise", params=ANALYTICS_PERIOD)},
@@ -381,8 +382,13 @@ PATHS: dict[str, Any] = {
     "/api/console/training/conversations": {"get": {
         **op("Conversations for review, filtered (kinds=fallback,low_confidence,handoff,low_csat,reopened)",
              _ok(ref("TrainingConversations")), role="train"),
-        "parameters": [{"name": n, "in": "query", "required": False, "schema": STR}
-                       for n in ("kinds", "from", "to", "channel", "threshold", "limit")]}},
+        "parameters": [
+            _query("kinds", {"type": "string", "maxLength": 200}, "comma-separated kinds"),
+            _query("from", {"type": "string", "maxLength": 32}, "ISO date or time, first"),
+            _query("to", {"type": "string", "maxLength": 32}, "ISO date or time, last (a date: the whole day)"),
+            _query("channel", {"type": "string", "maxLength": 32}, "only this channel"),
+            _query("threshold", {"type": "number", "minimum": 0, "maximum": 1}, "low confidence below this"),
+            _query("limit", INT, "at most this many (1-200)")]}},
     "/api/console/training/conversations/{sender_id}": {
         "parameters": [{"name": "sender_id", "in": "path", "required": True, "schema": STR}],
         "get": op("One conversation: per customer message the prediction, entities and jieba tokens",

@@ -265,6 +265,27 @@ def order_recorded_without() -> str:
     return "没关系，我先按您的描述记录下来，稍后由同事人工核实订单，不影响为您处理。"
 
 
+# --- an order is the customer's own before it is read back (bot/ownership.py) -------------
+def ask_order_owner(first: bool) -> str:
+    """The question for the last four digits of the phone on the order. The second time it is
+    the same kind answer whether the order exists or the digits were wrong."""
+    if first:
+        return ("收到订单号啦。为了保护您的订单信息，麻烦告诉我下单时预留手机号的后四位，"
+                "核对好后我马上为您调出订单。")
+    return ("这次还没核对上，可能是下单时留了另一个号码。麻烦再看一下订单上预留的手机号，把后四位发给我；"
+            "一时想不起来也没关系，回复「跳过」，我先按您的描述往下办。")
+
+
+def order_owner_confirmed() -> str:
+    return "核对好了，谢谢您的配合。"
+
+
+def order_left_unverified() -> str:
+    """After the digits were asked twice (or the customer could not give them): the complaint
+    goes on without the order, a colleague checks it."""
+    return "没关系，订单信息我请同事稍后帮您核实，您的情况我已经按描述记录好了，我们接着往下处理。"
+
+
 def sincere_apology(type_label: str, team: str, explain: bool) -> str:
     """The apology an apology-only complaint is owed, and where the feedback went."""
     text = (f"我代表公司郑重地向您道歉：这次{type_label}方面的经历让您受委屈了，责任在我们。"

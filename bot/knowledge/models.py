@@ -326,6 +326,7 @@ class DemoCustomer(Strict):
     name: Text
     phone: constr(regex=r"^1[3-9]\d{9}$")
     tier: Tier
+    wechat_openid: Text | None = None  # the OpenID the shop knows for this customer
 
 
 class DemoOrder(Strict):

@@ -42,6 +42,8 @@ class Customer(Base):
     phone = Column(EncryptedText(512), nullable=True)
     phone_masked = Column(String(16), nullable=True)
     phone_hash = Column(String(64), nullable=True, index=True)
+    # the shop's WeChat OpenID for this customer, as a keyed hash: proves an order is theirs
+    wechat_openid_hash = Column(String(64), nullable=True)
     created_at = Column(DateTime, nullable=False, default=utcnow)
 
 

@@ -90,6 +90,7 @@ async function scenario() {
 
   // --- the customer complains, then escalates: the case must appear live --------------------------
   await customerSays("我的电水壶坏了，订单号QT202611150003");
+  await customerSays("0003");  // the last four digits of the phone on the order: it is theirs
   const escalated = Date.now();
   const handoffReplies = await customerSays("你们再不处理我就打12315投诉，还要发微博曝光");
   note(`bot said on handoff: ${handoffReplies.map((m) => m.text || "").join(" / ").slice(0, 80)}`);

@@ -19,6 +19,8 @@ async function widget() {
   await say("我的电水壶坏了");
   await textIn(page, ".rw-response", "订单号");
   await say("QT202611150003");
+  await textIn(page, ".rw-response", "后四位");  // the order is proven the customer's own first
+  await say("0003");
   await page.waitForSelector(".rw-reply", { timeout: 45000 });
   await page.screenshot({ path: `${shots}/widget-remedies.png` });
   await page.click(".rw-reply >> text=退货退款");
@@ -55,6 +57,8 @@ async function h5() {
   await say("我的电水壶坏了");
   await textIn(page, ".msg.bot", "订单号");
   await say("QT202611150003");
+  await textIn(page, ".msg.bot", "后四位");  // the order is proven the customer's own first
+  await say("0003");
   await page.waitForSelector(".buttons button", { timeout: 45000 });
   await page.screenshot({ path: `${shots}/h5-remedies.png` });
   await page.click(".buttons button >> text=退货退款");

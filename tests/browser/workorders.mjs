@@ -32,6 +32,8 @@ async function customerAgreesToARefund() {
   await say("我上周买的电水壶用了三天就不加热了");
   await textIn(page, ".msg.bot", "订单号");
   await say("QT202611150003");
+  await textIn(page, ".msg.bot", "后四位");  // the order is proven the customer's own first
+  await say("0003");
   await page.waitForSelector(".buttons button", { timeout: 45000 });
   await page.click(".buttons button >> text=退货退款");
   await textIn(page, ".msg.bot", "已为您确认");

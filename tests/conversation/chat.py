@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import uuid
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -31,6 +32,21 @@ def domain_responses() -> dict[str, list[str]]:
     return {name: [v["text"] for v in variants] for name, variants in domain["responses"].items()}
 
 
+@lru_cache(maxsize=1)
+def demo_order_digits() -> dict[str, str]:
+    """Each demo order's number → the last four digits of its customer's phone."""
+    data = kb_yaml("demo_orders.yml")
+    phones = {c["id"]: c["phone"] for c in data["customers"]}
+    return {o["order_id"]: phones[o["customer"]][-4:] for o in data["orders"]}
+
+
+ORDER_NUMBER = re.compile(r"QT\d{12}", re.IGNORECASE)
+
+
+def asks_for_order_owner(line: str) -> bool:
+    return line in (texts.ask_order_owner(True), texts.ask_order_owner(False))
+
+
 def empathy_lines(complaint_type: str) -> list[str]:
     return yaml.safe_load((ROOT / "knowledge_base" / "complaint_types.yml").read_text(encoding="utf-8"))[
         "types"
@@ -42,8 +58,11 @@ def language_lines(key: str) -> list[str]:
 
 
 def fact_asked(line: str) -> str | None:
-    """Which fact a bot line asks for: order_id, product, followup_time or a law fact
-    (food / harm / loss); None if it asks for none."""
+    """Which fact a bot line asks for: order_id, order_check (the last four digits of the phone
+    on the order), product, followup_time or a law fact (food / harm / loss); None if it asks
+    for none."""
+    if asks_for_order_owner(line):
+        return "order_check"
     if line in domain_responses()["utter_ask_order_id"] or line in (
         texts.ask_order_id_again(True), texts.ask_order_id_again(False)
     ):
@@ -118,16 +137,28 @@ class Reply:
     def asks_for_followup_time(self) -> bool:
         return "followup_time" in self.asked_facts()
 
+    def asks_for_order_owner(self) -> bool:
+        """The question for the last four digits of the phone on the order quoted."""
+        return any(map(asks_for_order_owner, self.texts))
+
     def hands_off(self) -> bool:
         return "资深同事" in self.text
 
 
 class Chat:
-    """One customer. `say` sends a message and returns what the bot answered."""
+    """One customer. `say` sends a message and returns what the bot answered.
 
-    def __init__(self, server: Server, sender: str | None = None) -> None:
+    By default the customer owns the demo orders they quote: asked for the last four digits of
+    the phone on the order (bot/ownership.py), they give them at once, and the answer to that
+    comes with the reply (`proves_orders=False` for a customer who does not).
+    """
+
+    def __init__(self, server: Server, sender: str | None = None, proves_orders: bool = True) -> None:
         self.server = server
         self.sender = sender or f"test-{uuid.uuid4().hex[:10]}"
+        self.proves_orders = proves_orders
+        self.quoted_order: str | None = None
+        self.metadata: dict | None = None  # sent with every message (e.g. a shop login token)
         self.cookies: dict[str, str] = {}
         self.last = Reply()
         self.transcript: list[str] = []  # every line the bot sent, in order
@@ -160,8 +191,21 @@ class Chat:
         return response.json()["messages"]
 
     def say(self, message: str) -> Reply:
-        response = self.server.post("/webhooks/rest/webhook", json={"sender": self.sender, "message": message},
-                                    cookies=self.cookies)
+        quoted = ORDER_NUMBER.findall(str(message))
+        if quoted:
+            self.quoted_order = quoted[-1].upper()
+        reply = self._say(message)
+        digits = demo_order_digits().get(self.quoted_order or "")
+        if self.proves_orders and digits and reply.asks_for_order_owner():
+            reply = Reply(reply.messages + self._say(digits).messages)
+            self.last = reply
+        return reply
+
+    def _say(self, message: str) -> Reply:
+        body: dict = {"sender": self.sender, "message": message}
+        if self.metadata:
+            body["metadata"] = self.metadata
+        response = self.server.post("/webhooks/rest/webhook", json=body, cookies=self.cookies)
         assert response.status_code == 200, response.text
         self.last = Reply(response.json())
         self.transcript += self.last.texts

@@ -155,12 +155,14 @@ def test_no_order_number_is_fine_and_the_complaint_is_still_recorded(customer: C
     assert complaint["order_id"] is None
 
 
-def test_an_unknown_order_number_is_asked_again_once_then_recorded_without(customer: Chat) -> None:
+def test_an_unknown_order_number_reads_like_anyone_elses_then_is_recorded_without(customer: Chat) -> None:
+    """Whether an order exists is not told to whoever quotes it (tests/conversation/test_order_ownership.py)."""
     customer.say("电饭煲煮饭一直夹生")
     bot = customer.say("QT999999999999")
-    assert bot.says("还没匹配上")
-    bot = customer.say("QT888888888888")
-    assert bot.says("先按您的描述记录")
+    assert bot.asks_for_order_owner() and "还没匹配上" not in bot.text
+    assert customer.say("1234").asks_for_order_owner()
+    bot = customer.say("5678")
+    assert bot.says("按描述记录好了", "暂未关联订单")
     assert bot.offers_remedies()
 
 

@@ -67,6 +67,7 @@ class Target:
     http: aiohttp.ClientSession
     admin: Admin | None = None
     wechat: dict[str, str] | None = None
+    talked: str | None = None  # a chat-page credential whose conversation exists (photos may follow)
 
     @classmethod
     async def open(cls, base: str, wechat: dict[str, str] | None = None, admin: tuple[str, str] | None = None,
@@ -323,11 +324,19 @@ async def wechat(target: Target, case: WeChatCase) -> Outcome:
 
 # --- the chat page API -----------------------------------------------------------------------
 async def _page_cookie(target: Target, session_id: str) -> str:
-    """The chat page's credential: a real issued one for a well-formed id, else the id as a forgery."""
-    if SESSION.match(session_id):
+    """The chat page's credential: a real issued one for a well-formed id, else the id as a forgery.
+    The real one has told the bot something, so its conversation exists and uploads are read
+    (one such customer per target: after six photos the rest are a kind 409)."""
+    if not SESSION.match(session_id):
+        return session_id
+    if target.talked is None:
         async with target.http.post(target.base + "/api/chat/session") as response:
-            return response.cookies["qingting_customer"].value
-    return session_id
+            cookie = response.cookies["qingting_customer"].value
+        async with target.http.post(target.base + "/webhooks/rest/webhook", json={"sender": "x", "message": "我的电水壶坏了"},
+                                    headers={"Cookie": f"qingting_customer={cookie}"}) as response:
+            assert response.status == 200, await response.text()
+        target.talked = cookie
+    return target.talked
 
 
 async def upload(target: Target, case: UploadCase) -> Outcome:

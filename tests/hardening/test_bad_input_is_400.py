@@ -81,3 +81,43 @@ def test_no_password_or_its_hash_reaches_the_log(server: Server, staff: Staff) -
     assert created.status_code == 201  # a real account was made, so a hash existed to leak
     log = server.log_path.read_text(encoding="utf-8", errors="replace")
     assert WITNESS_PASSWORD not in log and "$argon2" not in log
+
+
+# --- query strings: the same schema layer as bodies (bot/console/validation.py) -----------------
+def signed_wechat_query(timestamp: str) -> dict[str, str]:
+    from tests.test_wechat_channel import signature
+
+    nonce = uuid.uuid4().hex[:10]
+    return {"timestamp": timestamp, "nonce": nonce, "signature": signature(timestamp, nonce)}
+
+
+def test_a_signed_wechat_push_with_a_400_digit_timestamp(server: Server) -> None:
+    """Found in review: the signature holds for any timestamp, and 400 digits overflowed the
+    freshness check into a 5xx."""
+    xml = ("<xml><ToUserName><![CDATA[gh]]></ToUserName><FromUserName><![CDATA[oTs]]></FromUserName>"
+           "<CreateTime>1</CreateTime><MsgType><![CDATA[text]]></MsgType><Content><![CDATA[你好]]></Content>"
+           "<MsgId>1</MsgId></xml>")
+    response = server.post("/webhooks/wechat/webhook", params=signed_wechat_query("9" * 400), data=xml.encode())
+    assert_polite_400(response, "wechat timestamp")
+
+
+@pytest.mark.parametrize(("path", "params"), [
+    ("/webhooks/wechat/webhook", {"signature": "0" * 40, "timestamp": "١٢٣", "nonce": "n", "echostr": "e"}),
+    ("/webhooks/wechat/webhook", {"signature": "not hex", "timestamp": "1", "nonce": "n", "echostr": "e"}),
+    ("/webhooks/wechat/webhook", {"signature": "0" * 40, "timestamp": "1", "nonce": "n" * 500, "echostr": "e"}),
+    ("/api/chat/history", {"session_id": "x" * 5000}),
+])
+def test_bad_query_values_on_customer_channels(server: Server, path: str, params: dict) -> None:
+    assert_polite_400(server.get(path, params=params), f"{path} {list(params)}")
+
+
+def test_bad_query_values_on_console_reads(server: Server, staff: Staff) -> None:  # noqa: F811
+    supervisor, trainer = login(server, staff.supervisor), login(server, staff.trainer)
+    assert_polite_400(supervisor.get("/api/console/audit", params={"target": "x" * 5000}), "audit target")
+    assert_polite_400(supervisor.get("/api/console/workorders/figures", params={"days": ["7", "30"]}), "days twice")
+    for threshold in ("nan", "inf", "2", "-1", "1e999", "０.５"):
+        assert_polite_400(trainer.get("/api/console/training/conversations", params={"threshold": threshold}),
+                          f"threshold {threshold}")
+    assert_polite_400(supervisor.get("/api/console/analytics/summary", params={"from": "2026-02-30"}), "from")
+    assert trainer.get("/api/console/training/conversations", params={"threshold": "0.5", "_": "1"}).status_code == 200
+    assert supervisor.get("/api/console/audit", params={"target": "abc"}).status_code == 200

@@ -77,3 +77,40 @@ def test_the_database_and_the_photos_are_readable_by_the_servers_user_only(serve
     for path in [server.var_dir, server.var_dir / "qingting.db", *photos]:
         mode = stat.S_IMODE(path.stat().st_mode)
         assert mode & 0o077 == 0, (path, oct(mode))
+
+
+def console_session_rows(server: Server) -> int:
+    from sqlalchemy import create_engine, text
+
+    engine = create_engine(server.database_url)
+    with engine.connect() as conn:
+        count = conn.execute(text("SELECT COUNT(*) FROM console_sessions")).scalar_one()
+    engine.dispose()
+    return count
+
+
+def test_anonymous_calls_leave_no_session_rows_and_login_still_works(server: Server, staff: Staff) -> None:  # noqa: F811
+    """Before login the session holds only the CSRF token, signed in its cookie; a row is a login."""
+    before = console_session_rows(server)
+    for _ in range(5):
+        ConsoleClient(server)  # a fresh browser: GET /api/auth/session gives it a CSRF token
+        server.get("/api/console/queue")
+        server.post("/api/auth/login", json={"username": "nobody", "password": "x"})
+    assert console_session_rows(server) == before
+    client = ConsoleClient(server)
+    assert client.login(staff.agent).status_code == 200
+    assert client.get("/api/console/me").status_code == 200
+    assert console_session_rows(server) == before + 1
+    forged = ConsoleClient(server)
+    cookie = forged.http.cookies.get("qingting_console")
+    forged.http.cookies.clear()
+    forged.http.cookies.set("qingting_console", cookie[:-4] + ("0000" if not cookie.endswith("0000") else "1111"))
+    assert forged.login(staff.agent).status_code == 403  # an altered anonymous cookie carries no token
+
+
+def test_versions_are_told_to_logged_in_staff_only(server: Server, staff: Staff) -> None:  # noqa: F811
+    anonymous = server.get("/version")
+    assert anonymous.status_code == 200 and anonymous.json() == {"status": "ok"}
+    assert "model" not in anonymous.text
+    staff_view = login(server, staff.agent).get("/version").json()
+    assert staff_view["model_id"] and "reloads" in staff_view

@@ -13,14 +13,21 @@ import time
 import uuid
 from pathlib import Path
 
+from tests.console.conftest import ConsoleClient
 from tests.conversation.chat import Chat
 from tests.training.conftest import TrainerSetup, qingting
 
 POEM = "窗含西岭千秋雪门泊东吴万里船"  # no intent fits it today: the bot falls back
 
 
+_STAFF: dict[int, ConsoleClient] = {}
+
+
 def version(setup: TrainerSetup) -> dict:
-    return setup.server.get("/version").json()
+    """What /version tells logged-in staff (anyone else learns no versions)."""
+    if id(setup) not in _STAFF:
+        _STAFF[id(setup)] = setup.login(setup.agent)
+    return _STAFF[id(setup)].get("/version").json()
 
 
 def wait_for(check, what: str, timeout: float = 180):  # type: ignore[no-untyped-def]
@@ -63,7 +70,7 @@ def customer_lines(setup: TrainerSetup, sender: str) -> list[dict]:
 def test_a_new_model_is_hot_loaded_while_a_conversation_goes_on(trainer_setup: TrainerSetup) -> None:
     setup = trainer_setup
     original = (setup.model_dir / "qingting.tar.gz").read_bytes()
-    customer = Chat(setup.server, sender=f"reload-{uuid.uuid4().hex[:10]}")
+    customer = Chat(setup.server, sender=f"reload-{uuid.uuid4().hex[:10]}", proves_orders=False)
     assert customer.say("我上周买的电水壶用了三天就不加热了").texts
     before = version(setup)
     new_id = uuid.uuid4().hex
