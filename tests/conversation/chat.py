@@ -197,7 +197,10 @@ class Chat:
         reply = self._say(message)
         digits = demo_order_digits().get(self.quoted_order or "")
         if self.proves_orders and digits and reply.asks_for_order_owner():
-            reply = Reply(reply.messages + self._say(digits).messages)
+            # The customer answers the ownership question at once; what the test reads is the
+            # conversation around it (the question itself stays in the transcript).
+            before = [m for m in reply.messages if not asks_for_order_owner(str(m.get("text") or ""))]
+            reply = Reply(before + self._say(digits).messages)
             self.last = reply
         return reply
 
