@@ -20,10 +20,10 @@ from tests.conftest import ROOT, ensure_model
 
 # Measured on the model of this commit (docs/NLU.md), minus a small margin for retraining noise.
 FLOORS: dict[str, dict[str, float]] = {
-    # measured 0.813, 0.832, 0.842, 0.981, 0.975
+    # measured 0.812, 0.833, 0.840, 0.981, 0.975
     "heldout": {"intent_accuracy": 0.79, "macro_f1": 0.81, "type_accuracy": 0.82, "recall": 0.96,
                 "danger_recall": 0.96},
-    # measured 0.718, 0.841, 0.835
+    # measured 0.717, 0.838, 0.843
     "corpus": {"intent_accuracy": 0.69, "type_accuracy": 0.81, "complaint_or_vent": 0.81},
 }
 # Rates that must stay at or below a ceiling.
