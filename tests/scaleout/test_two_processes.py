@@ -35,8 +35,10 @@ def test_a_conversation_sent_alternately_to_both_processes_continues_as_one(clus
     assert on_b.last.asks_for_followup_time()
     assert on_b.say("明天下午三点").says("已为您预约")
     lines = [m["text"] for m in history(cluster.a, on_a) if m["from"] == "user"]
-    # the customer proves the order with the last four digits of its phone (0003)
-    assert lines[:3] == ["我的电水壶坏了", KETTLE_ORDER, "0003"] and len(lines) == 5
+    # the customer proves the order with the last four digits of its phone (0003), chooses the
+    # exchange, gives the pickup address and the follow-up time: six lines, each stored once
+    assert lines[:4] == ["我的电水壶坏了", KETTLE_ORDER, "0003", "/request_exchange"]
+    assert lines[5:] == ["明天下午三点"] and len(lines) == 6
     assert len(on_a.complaints()) == 1 and len(on_a.follow_ups()) == 1
 
 
