@@ -27,9 +27,9 @@ from typing import Any
 from bot.credentials import load_credentials
 
 VERSION = "v1"
-SECRET_ENV = "QINGTING_SHOP_LOGIN_SECRET"
+KEY_VARIABLE = "QINGTING_SHOP_LOGIN_SECRET"
 MAX_LIFETIME_S = 24 * 3600  # a token claiming to live longer than a day is not accepted
-TOKEN_FIELD = "shop_token"  # what the client sends
+PROOF_FIELD = "shop_token"  # what the client sends
 ACCOUNT_FIELD = "shop_account"  # what the dialogue reads: set only by the gateway
 _TOKEN = re.compile(r"^v1\.([A-Za-z0-9_-]{1,172})\.(\d{1,12})\.([0-9a-f]{64})$")
 
@@ -45,7 +45,7 @@ class ShopLogin:
     @classmethod
     def configured(cls) -> ShopLogin:
         section = load_credentials("shop_login") or {}
-        return cls(section.get("secret") or os.environ.get(SECRET_ENV) or None)
+        return cls(section.get("secret") or os.environ.get(KEY_VARIABLE) or None)
 
     @property
     def enabled(self) -> bool:
@@ -82,8 +82,8 @@ class ShopLogin:
         account it proves; an account the client named itself removed."""
         if not metadata:
             return metadata
-        clean = {k: v for k, v in metadata.items() if k not in (TOKEN_FIELD, ACCOUNT_FIELD)}
-        account = self.account_of(metadata.get(TOKEN_FIELD))
+        clean = {k: v for k, v in metadata.items() if k not in (PROOF_FIELD, ACCOUNT_FIELD)}
+        account = self.account_of(metadata.get(PROOF_FIELD))
         if account:
             clean[ACCOUNT_FIELD] = account
         return clean

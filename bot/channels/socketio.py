@@ -26,7 +26,7 @@ from aiohttp import web
 from bot.appkeys import GATEWAY
 from bot.channels.base import Channel
 from bot.channels.identity import IDENTITY
-from bot.channels.shop_login import TOKEN_FIELD as SHOP_TOKEN
+from bot.channels.shop_login import PROOF_FIELD as SHOP_PROOF
 from bot.fanout import Fanout
 from bot.outbox import Outbox
 from bot.ratelimit import RATE_LIMITER, SLOW_DOWN
@@ -58,7 +58,7 @@ def to_webchat(message: dict[str, Any]) -> dict[str, Any]:
 def _shop_token(data: Any) -> str | None:
     """The shop login token the widget carries in rasa-webchat's customData, if any."""
     custom = data.get("customData") if isinstance(data, dict) else None
-    token = custom.get(SHOP_TOKEN) if isinstance(custom, dict) else None
+    token = custom.get(SHOP_PROOF) if isinstance(custom, dict) else None
     return token if isinstance(token, str) and len(token) <= 512 else None
 
 
@@ -150,7 +150,7 @@ class SocketIOChannel(Channel):
         text = message if isinstance(message, str) else ""
         # a logged-in shop account's token (customData), checked by the gateway (bot/channels/shop_login.py)
         token = _shop_token(data) or session.get("shop_token")
-        metadata = {SHOP_TOKEN: token} if token else None
+        metadata = {SHOP_PROOF: token} if token else None
         replies = await self.app[GATEWAY].handle(session_id, text[:MAX_TEXT], self.name, metadata)
         await self.push(session_id, replies)
 
