@@ -26,6 +26,9 @@ async function widget() {
   await page.click(".rw-reply >> text=退货退款");
   note("clicked 退货退款");
   await textIn(page, ".rw-response", "已为您确认");
+  // the pickup needs the address: wait for the question before reloading (the widget keeps
+  // only what reached it; a line in flight during the reload is shown by the server's history)
+  await textIn(page, ".rw-response", "上门的详细地址");
   await page.reload();
   note("reloaded");
   // The widget restores its open/closed state and history from storage, then reconnects
