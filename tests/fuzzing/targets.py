@@ -306,7 +306,10 @@ async def wechat(target: Target, case: WeChatCase) -> Outcome:
             outcome.problems.append(f"unexpected status {response.status}")
         outcome.problems += [f"answer leaks {w!r}" for w in oracles.leaks(answer.decode("utf-8", "replace"))]
         if case.method == "GET":
-            good = case.signature == "good"  # signed over the timestamp sent (or none); echoing is harmless
+            # signed over the timestamp sent (or none); echoing is harmless. A timestamp that is not
+            # a number is malformed whatever its signature: the schema layer refuses it with a 400.
+            timestamp = params.get("timestamp")
+            good = case.signature == "good" and (timestamp is None or timestamp.isdigit())
             if (response.status == 200) != good:
                 outcome.problems.append(f"verification answered {response.status} to a {case.signature} signature")
             return outcome
