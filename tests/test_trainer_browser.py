@@ -27,7 +27,7 @@ def test_a_trainer_corrects_marks_and_exports_in_the_browser(trainer_setup: Trai
     outcome = json.loads(lines[-1])
     assert outcome["ok"], json.dumps(outcome, ensure_ascii=False, indent=1)
     nlu = scan([trainer_setup.root / "nlu"])
-    assert any(b.name == "out_of_scope" and b.examples[-1].text == "举头望明月低头思故乡" for b in nlu)
+    assert any(b.name == "out_of_scope" and b.examples[-1].text == "红豆生南国春来发几枝" for b in nlu)
     assert any("[电水壶](product)" in e.text for b in nlu if b.name == "complain_quality" for e in b.examples)
     stories = yaml.safe_load(Paths(trainer_setup.root).reviewed_stories.read_text(encoding="utf-8"))["stories"]
     assert any(s["story"] == f"训练台故事 {outcome['sender']}" for s in stories)

@@ -10,7 +10,7 @@ const browser = await launch();
 const problems = [];
 const { steps, note, textIn } = journal();
 const sender = `trainer-ui-${Date.now().toString(36)}`;
-const ODD = "举头望明月低头思故乡";
+const ODD = "红豆生南国春来发几枝";  // no intent fits it: the bot falls back
 const shot = (page, name) => page.screenshot({ path: `${shots}/trainer-${name}.png`, fullPage: true });
 
 async function customerSays(message) {
