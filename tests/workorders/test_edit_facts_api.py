@@ -13,13 +13,11 @@ from __future__ import annotations
 import re
 import time
 import uuid
-from collections.abc import Iterator
 
 import pytest
-import yaml
 from sqlalchemy import create_engine, text
 
-from tests.conftest import Server, start_server, stop_server
+from tests.conftest import Server
 from tests.console.conftest import ConsoleClient, create_user
 from tests.conversation.chat import Chat, banned_phrases
 from tests.shop_standin import ShopStandIn
@@ -30,26 +28,6 @@ SECRET = "shop-secret-for-the-facts-edit-test"
 ADDRESS = "杭州市西湖区文三路90号5幢301室"
 NOTE = "客户白天上班，请先打13812345678约时间"
 CHINESE = re.compile(r"[\u4e00-\u9fff]")
-
-
-@pytest.fixture(scope="module")
-def shop() -> Iterator[ShopStandIn]:
-    standin = ShopStandIn(SECRET)
-    standin.start()
-    yield standin
-    standin.stop()
-
-
-@pytest.fixture(scope="module")
-def shop_server(tmp_path_factory: pytest.TempPathFactory, shop: ShopStandIn) -> Iterator[Server]:
-    tmp = tmp_path_factory.mktemp("facts-edit")
-    credentials = tmp / "credentials.yml"
-    credentials.write_text(yaml.safe_dump({"shop": {"webhook_url": shop.url, "secret": SECRET,
-                                                    "retry_base_s": 1, "retry_cap_s": 2}}))
-    running = start_server(tmp / "var", {"QINGTING_CREDENTIALS": str(credentials),
-                                         "QINGTING_SCHEDULER_INTERVAL_S": "1"})
-    yield running
-    stop_server(running)
 
 
 @pytest.fixture(scope="module")

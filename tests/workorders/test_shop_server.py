@@ -11,39 +11,17 @@ from __future__ import annotations
 
 import time
 import uuid
-from collections.abc import Iterator
 from pathlib import Path
 
-import pytest
 import requests
 import yaml
 
-from tests.conftest import Server, start_server, stop_server
+from tests.conftest import Server
 from tests.conversation.chat import Chat
 from tests.shop_standin import ShopStandIn
 
 SECRET = "shop-callback-secret-for-tests"
 CALLBACK = "/webhooks/shop/workorders"
-
-
-@pytest.fixture(scope="module")
-def shop() -> Iterator[ShopStandIn]:
-    standin = ShopStandIn(SECRET)
-    standin.start()
-    yield standin
-    standin.stop()
-
-
-@pytest.fixture(scope="module")
-def shop_server(tmp_path_factory: pytest.TempPathFactory, shop: ShopStandIn) -> Iterator[Server]:
-    tmp = tmp_path_factory.mktemp("shop")
-    credentials = tmp / "credentials.yml"
-    credentials.write_text(yaml.safe_dump({"shop": {"webhook_url": shop.url, "secret": SECRET,
-                                                    "retry_base_s": 1, "retry_cap_s": 2}}))
-    running = start_server(tmp / "var", {"QINGTING_CREDENTIALS": str(credentials),
-                                         "QINGTING_SCHEDULER_INTERVAL_S": "1"})
-    yield running
-    stop_server(running)
 
 
 def returned_kettle(server: Server) -> tuple[Chat, str]:
