@@ -14,6 +14,7 @@ from decimal import Decimal
 from sqlalchemy import func, select
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.exc import IntegrityError
 
 from bot.knowledge import KnowledgeBase
 from bot.orders import OrderRecord, OrderSource
@@ -202,22 +203,24 @@ class ComplaintService:
             conversation = session.execute(
                 select(m.Conversation).where(m.Conversation.sender_id == sender_id)
             ).scalar_one_or_none()
-            if conversation is not None and order.customer_id and not conversation.customer_id:
-                conversation.customer_id = order.customer_id
+            customer_id = _order_customer(session, order, create=True)
+            if conversation is not None and customer_id and not conversation.customer_id:
+                conversation.customer_id = customer_id
             complaint = session.get(m.Complaint, complaint_id) if complaint_id else None
             if complaint is not None:
                 complaint.order_id = order.order_id
-                complaint.customer_id = complaint.customer_id or order.customer_id
+                complaint.customer_id = complaint.customer_id or customer_id
 
     def _repeat_and_value_signals(self, order: OrderRecord | None, complaint_id: str | None) -> list[str]:
         signals = []
         if order is not None and order.price >= self.kb.service.high_value_order_yuan:
             signals.append("high_value_order")
-        if order is not None and order.customer_id:
+        if order is not None:
             with session_scope(self.url) as session:
-                earlier = session.execute(
+                customer_id = _order_customer(session, order, create=False)
+                earlier = customer_id and session.execute(
                     select(func.count(m.Complaint.id)).where(
-                        m.Complaint.customer_id == order.customer_id, m.Complaint.id != (complaint_id or "")
+                        m.Complaint.customer_id == customer_id, m.Complaint.id != (complaint_id or "")
                     )
                 ).scalar_one()
             if earlier:
@@ -497,3 +500,25 @@ class ComplaintService:
                 on_duty=duty,
                 callback_at=callback_at,
             )
+
+
+def _order_customer(session, order: OrderRecord, *, create: bool) -> str | None:  # type: ignore[no-untyped-def]
+    """Our customers.id for the customer of an order: the order's own for an order in our
+    database; for an order from the shop's order API, the customer kept under the shop's id
+    (customers.external_id), made on first link so a shop's id never lands in our keys."""
+    if order.customer_id or not order.shop_customer_id:
+        return order.customer_id
+    found = session.execute(
+        select(m.Customer.id).where(m.Customer.external_id == order.shop_customer_id)
+    ).scalar_one_or_none()
+    if found is not None or not create:
+        return found
+    customer = m.Customer(external_id=order.shop_customer_id, tier=order.tier)
+    try:
+        with session.begin_nested():  # another process may make the same customer this moment
+            session.add(customer)
+    except IntegrityError:
+        return session.execute(
+            select(m.Customer.id).where(m.Customer.external_id == order.shop_customer_id)
+        ).scalar_one()
+    return customer.id

@@ -51,7 +51,7 @@ class OrderRecord:
     delivered_on: date | None
     channel: str
     repairs_done: int
-    customer_id: str | None
+    customer_id: str | None  # our customers.id: set for orders in our own database only
     tier: str
     # Facts the law needs (bot/remedy_law.py) when the shop's order API has them; the
     # conversation asks for the rest. Defaults mean "not stated".
@@ -67,6 +67,9 @@ class OrderRecord:
     owner_phone_last4: str | None = field(default=None, repr=False)
     owner_account: str | None = field(default=None, repr=False)
     owner_openid_hash: str | None = field(default=None, repr=False)
+    # The shop's own id of the customer (an order API's "customer_id"): never our customers.id;
+    # a linked complaint finds or makes the customer with this external id (bot/complaints.py).
+    shop_customer_id: str | None = None
 
     def facts(self, **stated: object) -> OrderFacts:
         """The order's facts for the remedy engine; `stated` adds what the customer said
@@ -100,6 +103,13 @@ def _optional_bool(value: object) -> bool | None:
 def _last4(phone: object) -> str | None:
     digits = "".join(ch for ch in str(phone or "") if ch.isdigit())
     return digits[-4:] if len(digits) >= 4 else None
+
+
+def _external_id(value: object) -> str | None:
+    """The shop's customer id as we keep it (customers.external_id holds 64 characters); a
+    longer or empty one is not kept."""
+    text = str(value).strip() if value is not None else ""
+    return text if 0 < len(text) <= 64 else None
 
 
 def _optional_date(value: object) -> date | None:
@@ -205,7 +215,8 @@ class HttpOrders:
             delivered_on=date.fromisoformat(body["delivered_on"]) if body.get("delivered_on") else None,
             channel=normalize_channel(body.get("channel")),
             repairs_done=int(body.get("repairs_done") or 0),
-            customer_id=body.get("customer_id"),
+            customer_id=None,
+            shop_customer_id=_external_id(body.get("customer_id")),
             tier=str(body.get("tier") or "normal"),
             delivered=_optional_bool(body.get("delivered")),
             damaged_in_transit=bool(body.get("damaged_in_transit")),

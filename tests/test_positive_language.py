@@ -159,6 +159,11 @@ def builder_texts() -> list[tuple[str, str]]:
     found += [("wait_apology", texts.wait_apology(ref)) for ref in ("TS20261123-0001", None)]
     found += [("workorder_failed", texts.workorder_failed(k.label)) for k in KB.work_orders.kinds.values()]
     found.append(("WORKORDER_IN_HAND", texts.WORKORDER_IN_HAND))
+    for kind in KB.work_orders.kinds.values():
+        scheduled = kind.customer.get("scheduled")
+        if scheduled:
+            found.append(("workorder_rescheduled", texts.workorder_rescheduled(kind.label, scheduled)))
+        found.append(("workorder_window_changed", texts.workorder_window_changed(kind.label, "周六上午")))
     lines = tuple(f"{k.label}：{line}" for k in KB.work_orders.kinds.values() for line in k.customer.values())
     for after_work in (True, False):
         progress = Progress("TS20261123-0001", "产品质量", "in_progress", STATUS_LABELS["in_progress"], "退货退款",

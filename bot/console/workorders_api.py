@@ -105,6 +105,7 @@ async def edit_facts(request: web.Request) -> web.Response:
     if changed:
         await asyncio.to_thread(_audit, office.service.url, user.username, "workorder_edit", work_order_id,
                                 {"reference": edited["reference"], "changed": changed})
+        await office.notifier.flush()  # a new time window is told to the customer
     if not user.can("see_personal_data"):
         edited = await _call(office.service.detail, work_order_id, False)
     return web.json_response({**edited, "changed": changed})

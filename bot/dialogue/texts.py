@@ -498,6 +498,16 @@ def wait_apology(reference: str | None) -> str:
 WORKORDER_IN_HAND = "相关同事正在为您办理。"
 
 
+def workorder_rescheduled(label: str, scheduled_line: str | None) -> str:
+    """Staff moved the time of a scheduled work order (scheduled_line carries the new window)."""
+    return f"{label}的时间已为您调整：{scheduled_line}如需再改，随时告诉我。"
+
+
+def workorder_window_changed(label: str, slot: str) -> str:
+    """Staff changed the time window before the work was scheduled."""
+    return f"{label}的时间已为您调整为{slot}，同事会按这个时间安排。如需再改，随时告诉我。"
+
+
 def workorder_failed(label: str) -> str:
     """A work order that could not be carried out as planned: a person takes it over."""
     return f"您的{label}在执行中遇到了一点情况，我们已经请资深同事优先为您跟进，很快会和您联系并给出新的安排。"

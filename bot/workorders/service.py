@@ -211,8 +211,9 @@ class WorkOrderService:
                    now: datetime | None = None) -> dict[str, Any]:
         """Staff change the address, the time window or the note for the team of an open work
         order (None: unchanged, "": cleared). The address is stored encrypted with its masked
-        copy; the change is an event (same state, no customer line) that the shop hears as
-        `work_order.updated`. A work order in a final state is refused (409) and stays as it is.
+        copy; the change is an event (same state) that the shop hears as `work_order.updated`.
+        A new time window is told to the customer (the window was theirs, or was promised to
+        them); an address or note change is not. A work order in a final state is refused (409) and stays as it is.
         Returns the staff view (address in clear) and the labels of the fields changed."""
         now = naive_utc(now or m.utcnow())
         if address is not None:
@@ -251,7 +252,8 @@ class WorkOrderService:
                     db.refresh(row)
                     _refuse_final(row.state)
                     raise TransitionRefused("moved_meanwhile", "这张工单刚刚被其他同事更新了，刷新后再操作。")
-                event = store.note_facts(row, actor, now, note=f"修改了{'、'.join(changed)}")
+                told = views.rescheduled_line(self.kb, row) if "约定时间" in changed else None
+                event = store.note_facts(row, actor, now, note=f"修改了{'、'.join(changed)}", customer_text=told)
                 self._outbound(db, row, event, updated=True)
             complaint = db.get(m.Complaint, row.complaint_id)
             view = views.staff_view(self.kb, row, complaint.reference, reveal=True)

@@ -83,11 +83,13 @@ class WorkOrderStore:
         self.db.flush()
         return event
 
-    def note_facts(self, row: m.WorkOrder, actor: str, now: datetime, note: str) -> m.WorkOrderEvent:
-        """Facts added without a move (from_state == to_state, an `updated` event for the shop)."""
+    def note_facts(self, row: m.WorkOrder, actor: str, now: datetime, note: str,
+                   customer_text: str | None = None) -> m.WorkOrderEvent:
+        """Facts added without a move (from_state == to_state, an `updated` event for the shop);
+        `customer_text` when the change is one the customer must hear (a new time window)."""
         self.db.flush()
         event = m.WorkOrderEvent(work_order_id=row.id, from_state=row.state, to_state=row.state, actor=actor,
-                                 note=note, at=now)
+                                 note=note, at=now, customer_text=customer_text)
         self.db.add(event)
         self.db.flush()
         return event

@@ -29,6 +29,21 @@ def customer_line(kb: KnowledgeBase, kind: str, state: str, facts: dict[str, Any
     return template.replace("{slot}", str(facts.get("time_slot") or "约定的时间"))
 
 
+def rescheduled_line(kb: KnowledgeBase, row: m.WorkOrder) -> str | None:
+    """What the customer hears when staff change the time window of an open work order: the
+    kind's `scheduled` line with the new window once it is scheduled, the new window itself
+    before that; nothing once the work is under way or when the window was cleared."""
+    from bot.dialogue import texts
+
+    slot = str((row.facts or {}).get("time_slot") or "")
+    spec = kb.work_orders.kinds[row.kind]
+    if not slot or row.state not in ("created", "accepted", "scheduled") or "scheduled" not in spec.customer:
+        return None
+    if row.state == "scheduled":
+        return texts.workorder_rescheduled(spec.label, customer_line(kb, row.kind, "scheduled", row.facts or {}))
+    return texts.workorder_window_changed(spec.label, slot)
+
+
 def failed_line(kb: KnowledgeBase, kind: str) -> str:
     from bot.dialogue import texts  # texts reads bot.complaints, which reads this module
 

@@ -4,7 +4,7 @@ the real server.
 
 What must hold: the address is stored encrypted with its masked copy and read masked by staff
 who may not see it (the note through `mask_personal_data`); each edit that changes something is
-one event (same state, the actor, no customer line) that the shop hears as `work_order.updated`
+one event (same state, the actor) that the shop hears as `work_order.updated`
 with the new facts; "" clears a fact, an unchanged value changes nothing; a work order in a final
 state (done, failed, cancelled) is refused with a Chinese 409 and stays as it is, also when it
 reached that state between the read and the write; over-long values are a Chinese 400.
@@ -57,8 +57,8 @@ def test_an_edit_is_stored_encrypted_read_masked_recorded_and_sent_to_the_shop(u
     assert "13812345678" not in masked["note"] and masked["note"].startswith("客户白天上班")
     assert "文三路" not in json.dumps(masked, ensure_ascii=False)
     last = masked["events"][-1]
-    assert (last["from"], last["to"], last["actor"], last["note"], last["told_customer"]) == (
-        "created", "created", "li", "修改了地址、约定时间、备注", None)
+    assert (last["from"], last["to"], last["actor"], last["note"]) == ("created", "created", "li", "修改了地址、约定时间、备注")
+    assert "周六上午" in last["told_customer"] and "文三路" not in last["told_customer"]
 
     [event] = [e for e in shop_events(url, pickup) if e["type"] == "work_order.updated"]
     assert event["work_order"]["address"] == ADDRESS and event["work_order"]["note"] == NOTE
@@ -77,6 +77,36 @@ def test_the_same_values_change_nothing_and_an_empty_value_clears(url: str) -> N
     assert cleared["address"] is None and "time_slot" not in cleared["facts"] and cleared["note"] is None
     assert stored(url, pickup)["address_masked"] is None
     assert [e["type"] for e in shop_events(url, pickup)] == ["work_order.updated"] * 2
+
+
+def told(service: WorkOrderService, work_order_id: str) -> list[str | None]:
+    return [e["told_customer"] for e in service.detail(work_order_id, True)["events"]]
+
+
+def test_a_new_time_window_is_told_to_the_customer_once_and_an_address_or_note_change_is_not(url: str) -> None:
+    pickup = by_kind(url, open_case(url))["return_pickup"]
+    service = WorkOrderService(url, KB, shop=True)
+    service.edit_facts(pickup, "li", address=ADDRESS, note=NOTE)
+    assert told(service, pickup)[-1] is None  # the customer gave the address; staff notes are internal
+    service.edit_facts(pickup, "li", time_slot="周六上午")
+    assert told(service, pickup)[-1] == "退货上门取件的时间已为您调整为周六上午，同事会按这个时间安排。如需再改，随时告诉我。"
+    service.edit_facts(pickup, "li", time_slot="周六上午")  # unchanged: no event, nothing told again
+    service.edit_facts(pickup, "li", time_slot="")  # cleared: nothing to tell
+    assert told(service, pickup)[-2:] == [told(service, pickup)[-2], None] and len(told(service, pickup)) == 4
+
+
+def test_a_scheduled_pickup_moved_by_staff_tells_the_new_time_and_one_under_way_does_not(url: str) -> None:
+    pickup = by_kind(url, open_case(url))["return_pickup"]
+    service = WorkOrderService(url, KB, shop=True)
+    service.move(pickup, "accept", "li")
+    service.move(pickup, "schedule", "li", slot="周四下午2点")
+    service.edit_facts(pickup, "li", time_slot="周五上午10点")
+    line = told(service, pickup)[-1]
+    assert line == "退货上门取件的时间已为您调整：快递已约好周五上午10点上门取件，请您把商品准备好。如需再改，随时告诉我。"
+    assert not [p for p in BANNED if p in line]
+    service.move(pickup, "start", "li")
+    service.edit_facts(pickup, "li", time_slot="周五上午11点")
+    assert told(service, pickup)[-1] is None
 
 
 def test_an_edit_keeps_the_state_and_a_later_move_still_works(url: str) -> None:

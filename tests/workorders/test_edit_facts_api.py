@@ -111,6 +111,26 @@ def test_an_agent_edits_the_facts_stored_encrypted_read_masked_audited_and_sent_
     assert sent["work_order"]["facts"]["time_slot"] == "周六上午" and sent["work_order"]["state"] == "created"
 
 
+def test_a_time_window_changed_by_staff_reaches_the_customer_once_in_their_conversation(
+        shop_server: Server, people: dict[str, str]) -> None:
+    customer = Chat.on_the_page(shop_server)
+    customer.say("我的电水壶坏了，订单号QT202611150003")
+    assert customer.click("退货退款").says("已为您确认：退货退款")
+    pickup = next(row["id"] for row in customer.work_orders() if row["kind"] == "return_pickup")
+    agent = signed_in(shop_server, people["agent"])
+    assert agent.post(facts(pickup), json={"time_slot": "周六上午"}).json()["changed"] == ["约定时间"]
+    assert agent.post(facts(pickup), json={"time_slot": "周六上午"}).json()["changed"] == []  # nothing new to tell
+    assert agent.post(facts(pickup), json={"note": "客户要求先电话"}).json()["changed"] == ["备注"]  # internal
+
+    def told() -> list[str]:
+        return [m["text"] for m in customer.history() if "时间已为您调整" in str(m.get("text") or "")]
+
+    wait_for(lambda: bool(told()))
+    time.sleep(1)  # a second copy would arrive with the next scheduler tick
+    assert told() == ["退货上门取件的时间已为您调整为周六上午，同事会按这个时间安排。如需再改，随时告诉我。"]
+    assert not [line for line in customer.history() if "客户要求先电话" in str(line.get("text") or "")]
+
+
 def test_only_staff_who_handle_work_orders_edit_and_only_with_the_csrf_header(
         shop_server: Server, people: dict[str, str]) -> None:
     pickup = returned_kettle(shop_server)["return_pickup"]
