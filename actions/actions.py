@@ -31,6 +31,7 @@ from actions.form_facts import (
     real_product,
     verified_order_id,
 )
+from actions.late_order import late_order_id, take_late_order
 from actions.wishes import apologise, hear_wishes, wish_facts, wishes_need_no_order
 from bot import law_facts
 from bot.dialogue import form_answers, texts
@@ -618,6 +619,10 @@ class ActionNoteInform(Action):
         if phone:
             facts["phone"] = await s.complaints.attach_customer_phone(tracker.sender_id, channel_of(tracker), phone)
         open_case = bool(complaint_id) and tracker.get_slot("stage") != "closed"
+        order_id = late_order_id(tracker)
+        late = await take_late_order(dispatcher, tracker, order_id) if order_id else None
+        if late is not None:
+            return late
         if not _in_flow(tracker) and _names_a_product(tracker):
             # "我的电水壶坏了" read as a bare fact: it is a complaint about that product.
             return await open_complaint(dispatcher, tracker, "quality") + [FollowupAction("complaint_form")]

@@ -430,6 +430,19 @@ class ComplaintService:
                 followup_after_work=bool(followup and followup.status == AWAITING_WORK),
             )
 
+    async def latest_open_complaint(self, sender_id: str) -> str | None:
+        """The id of this conversation's latest complaint that is not settled (the dialogue
+        forgets a complaint once its follow-up is booked; the records do not)."""
+        return await asyncio.to_thread(self._latest_open_complaint, sender_id)
+
+    def _latest_open_complaint(self, sender_id: str) -> str | None:
+        with session_scope(self.url) as session:
+            return session.execute(
+                select(m.Complaint.id).join(m.Conversation, m.Conversation.id == m.Complaint.conversation_id)
+                .where(m.Conversation.sender_id == sender_id, m.Complaint.status.not_in(("resolved", "closed")))
+                .order_by(m.Complaint.created_at.desc()).limit(1)
+            ).scalar_one_or_none()
+
     # --- handoff -------------------------------------------------------------------------
     async def record_handoff(
         self, sender_id: str, channel: str, complaint_id: str | None, reasons: list[str], now: datetime

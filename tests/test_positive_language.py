@@ -159,6 +159,7 @@ def builder_texts() -> list[tuple[str, str]]:
     found += [("wait_apology", texts.wait_apology(ref)) for ref in ("TS20261123-0001", None)]
     found += [("workorder_failed", texts.workorder_failed(k.label)) for k in KB.work_orders.kinds.values()]
     found.append(("WORKORDER_IN_HAND", texts.WORKORDER_IN_HAND))
+    found.append(("late_order_kept", texts.late_order_kept()))
     for kind in KB.work_orders.kinds.values():
         scheduled = kind.customer.get("scheduled")
         if scheduled:

@@ -286,6 +286,11 @@ def order_left_unverified() -> str:
     return "没关系，订单信息我请同事稍后帮您核实，您的情况我已经按描述记录好了，我们接着往下处理。"
 
 
+def late_order_kept() -> str:
+    """An order number given after a remedy was chosen: kept for a colleague to verify."""
+    return "订单号已经记下了，同事核实订单信息后会按它为您跟进，已经为您安排的处理照常进行。"
+
+
 def sincere_apology(type_label: str, team: str, explain: bool) -> str:
     """The apology an apology-only complaint is owed, and where the feedback went."""
     text = (f"我代表公司郑重地向您道歉：这次{type_label}方面的经历让您受委屈了，责任在我们。"

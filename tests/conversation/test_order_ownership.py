@@ -132,6 +132,69 @@ def test_any_other_login_proves_nothing(server: Server, how: str) -> None:
     assert customer.complaints()[0]["order_id"] is None
 
 
+NO_ORDER_RANT = "我家电视开机就黑屏了，气死了"
+
+
+def offered_without_an_order(customer: Chat) -> None:
+    customer.say(NO_ORDER_RANT)
+    bot = customer.say("没有")
+    assert "退货退款" not in bot.button_titles, bot.button_titles  # nothing shows when the TV was bought
+
+
+def test_an_order_number_found_while_the_remedies_are_on_offer_is_proven_then_assessed(server: Server) -> None:
+    customer = stranger(server)
+    offered_without_an_order(customer)
+    bot = customer.say(f"找到了，订单号{TV_ORDER}")
+    assert bot.texts == [texts.ask_order_owner(first=True)]  # nothing about the order yet
+    assert customer.complaints()[0]["order_id"] is None
+    bot = customer.say("8001")
+    assert bot.says(texts.order_owner_confirmed(), "我已经把情况记录下来了", TV_ORDER)
+    assert "退货退款" in bot.button_titles  # bought 3 days ago: the seven-day return now applies
+    [complaint] = customer.complaints()
+    assert complaint["order_id"] == TV_ORDER and complaint["customer_id"] is not None
+    assert read_json_column(complaint["facts"])["order_verified_by"] == "phone_digits"
+
+
+def test_someone_elses_order_found_late_stays_unlinked_and_unread(server: Server) -> None:
+    customer = stranger(server)
+    offered_without_an_order(customer)
+    customer.say(f"订单号是{TV_ORDER}")
+    customer.say("1234")
+    bot = customer.say("4321")
+    assert bot.says(texts.order_left_unverified())
+    assert "退货退款" not in bot.button_titles
+    assert not any(word in text for text in customer.transcript for word in ABOUT_THE_TV), customer.transcript
+    [complaint] = customer.complaints()
+    assert complaint["order_id"] is None and complaint["customer_id"] is None
+    assert read_json_column(complaint["facts"])["order_claimed"] == TV_ORDER
+
+
+def test_a_logged_in_customers_late_order_is_linked_without_a_question(server: Server) -> None:
+    customer = logged_in(server, "c003")
+    customer.proves_orders = False
+    customer.say("我的热水壶烧水烧到一半就断电，太气人了")
+    if customer.last.asks_for_product():
+        customer.say("热水壶")
+    customer.say("没有")
+    bot = customer.say(f"订单号{KETTLE_ORDER}")
+    assert not bot.asks_for_order_owner()
+    assert bot.says("我已经把情况记录下来了", KETTLE_ORDER)
+    assert customer.complaints()[0]["order_id"] == KETTLE_ORDER
+
+
+def test_an_order_number_after_the_remedy_is_chosen_is_kept_for_a_colleague_to_verify(server: Server) -> None:
+    customer = stranger(server)
+    offered_without_an_order(customer)
+    customer.click("补偿")
+    customer.say("明天下午3点")
+    bot = customer.say(f"对了订单号是{TV_ORDER}")
+    assert bot.texts == [texts.late_order_kept()]
+    [complaint] = customer.complaints()
+    assert complaint["order_id"] is None and complaint["remedy"] == "compensation"
+    facts = read_json_column(complaint["facts"])
+    assert facts["order_claimed"] == TV_ORDER and facts["order_verified"] is False
+
+
 def test_the_export_shows_the_orders_customer_only_once_the_order_is_proven(server: Server, staff: Staff) -> None:  # noqa: F811
     someone_else, owner = stranger(server), stranger(server)
     for customer, answers in ((someone_else, ("1234", "4321")), (owner, ("8001",))):
