@@ -178,7 +178,7 @@ def create_app(settings: Settings, agent=None) -> web.Application:  # type: igno
     seed_demo_orders(settings.database_url, app[SERVICES].kb)
     app[AGENT] = agent or load_agent(settings)
     app[DELIVERY] = Delivery()
-    app[GATEWAY] = Gateway(app[AGENT], app[SERVICES].kb, app[SERVICES].live, ShopLogin.configured())
+    app[GATEWAY] = Gateway(app[AGENT], app[SERVICES].kb, app[SERVICES].live, ShopLogin.configured(settings.database_url))
     sio = socket_server(settings.redis_url, settings.redis_namespace)
     app[FANOUT] = Fanout(settings.redis_url, settings.redis_namespace)
     ratelimit.install(app, settings)  # per customer and per client IP, shared through Redis

@@ -69,7 +69,7 @@ class Gateway:
         self, sender_id: str, text: str, channel: str, metadata: dict[str, Any] | None = None
     ) -> list[dict[str, Any]]:
         sender_id, text = well_formed(sender_id), well_formed(text)
-        metadata = self.shop_login.vouch(metadata)
+        metadata = await self.shop_login.vouch(metadata, sender_id)
         if not text or not text.strip():
             return [{"recipient_id": sender_id, "text": random.choice(self.kb.language.empty_message)}]
         if TRACKER_COMMANDS.match(text):

@@ -10,7 +10,8 @@ order whose shop account is that account is the customer's own (actions/form_fac
 
 The HMAC is over `v1.<account part>.<expiry>` with the secret shared with the shop
 (credentials.yml `shop_login: {secret: …}`, or QINGTING_SHOP_LOGIN_SECRET). Without a secret
-no token is accepted.
+no token is accepted. A token proves its account only to the conversation that presented it
+first (bot/channels/shop_token_uses.py): one copied into another conversation proves nothing.
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ import re
 import time
 from typing import Any
 
+from bot.channels.shop_token_uses import ShopTokenUses
 from bot.credentials import load_credentials
 
 VERSION = "v1"
@@ -39,13 +41,14 @@ def _b64(text: str) -> str:
 
 
 class ShopLogin:
-    def __init__(self, secret: str | bytes | None) -> None:
+    def __init__(self, secret: str | bytes | None, uses: ShopTokenUses | None = None) -> None:
         self._key = secret.encode() if isinstance(secret, str) else secret
+        self.uses = uses  # without it (unit tests) a token is not bound to a conversation
 
     @classmethod
-    def configured(cls) -> ShopLogin:
+    def configured(cls, database_url: str) -> ShopLogin:
         section = load_credentials("shop_login") or {}
-        return cls(section.get("secret") or os.environ.get(KEY_VARIABLE) or None)
+        return cls(section.get("secret") or os.environ.get(KEY_VARIABLE) or None, ShopTokenUses(database_url))
 
     @property
     def enabled(self) -> bool:
@@ -59,6 +62,11 @@ class ShopLogin:
 
     def account_of(self, token: object, now: float | None = None) -> str | None:
         """The shop account a token proves, or None (unsigned, forged, expired, no secret)."""
+        checked = self._checked(token, now)
+        return checked[0] if checked else None
+
+    def _checked(self, token: object, now: float | None = None) -> tuple[str, int] | None:
+        """The account and expiry of a well-signed, unexpired token."""
         if not self._key or not isinstance(token, str):
             return None
         match = _TOKEN.match(token)
@@ -75,17 +83,18 @@ class ShopLogin:
             account = base64.urlsafe_b64decode(match.group(1) + "=" * (-len(match.group(1)) % 4)).decode()
         except (binascii.Error, UnicodeDecodeError):
             return None
-        return account.strip() or None
+        return (account.strip(), expires) if account.strip() else None
 
-    def vouch(self, metadata: dict[str, Any] | None) -> dict[str, Any] | None:
+    async def vouch(self, metadata: dict[str, Any] | None, sender_id: str) -> dict[str, Any] | None:
         """A message's metadata as the dialogue may trust it: the token replaced by the
-        account it proves; an account the client named itself removed."""
+        account it proves to this conversation; an account the client named itself removed."""
         if not metadata:
             return metadata
         clean = {k: v for k, v in metadata.items() if k not in (PROOF_FIELD, ACCOUNT_FIELD)}
-        account = self.account_of(metadata.get(PROOF_FIELD))
-        if account:
-            clean[ACCOUNT_FIELD] = account
+        token = metadata.get(PROOF_FIELD)
+        checked = self._checked(token)
+        if checked and (self.uses is None or await self.uses.belongs_to(str(token), sender_id, checked[1])):
+            clean[ACCOUNT_FIELD] = checked[0]
         return clean
 
     def _mac(self, body: str) -> str:

@@ -406,3 +406,14 @@ class ShopCallback(Base):
     work_order_id = Column(String(32), nullable=False)
     state = Column(String(16), nullable=False)
     received_at = Column(DateTime, nullable=False, default=utcnow)
+
+
+class ShopTokenUse(Base):
+    """A shop login token and the conversation that first presented it (bot/channels/
+    shop_login.py): the token proves its account to that conversation only."""
+
+    __tablename__ = "shop_token_uses"
+    token_digest = Column(String(64), primary_key=True)  # SHA-256 of the token, never the token
+    sender_id = Column(String(128), nullable=False)
+    expires_at = Column(DateTime, nullable=False, index=True)
+    bound_at = Column(DateTime, nullable=False, default=utcnow)

@@ -132,6 +132,17 @@ def test_any_other_login_proves_nothing(server: Server, how: str) -> None:
     assert customer.complaints()[0]["order_id"] is None
 
 
+def test_a_token_copied_into_another_conversation_proves_nothing(server: Server) -> None:
+    owner = logged_in(server, "c003")
+    owner.say(f"我的热水壶坏了 订单{KETTLE_ORDER} 烧水烧到一半就断电")
+    assert owner.complaints()[0]["order_id"] == KETTLE_ORDER
+    thief = stranger(server)
+    thief.metadata = dict(owner.metadata)  # the same token, read off the owner's page
+    bot = thief.say(f"我的热水壶坏了 订单{KETTLE_ORDER} 烧水烧到一半就断电")
+    assert bot.asks_for_order_owner()
+    assert thief.complaints()[0]["order_id"] is None
+
+
 NO_ORDER_RANT = "我家电视开机就黑屏了，气死了"
 
 
