@@ -33,7 +33,7 @@ from bot.outbox import Outbox
 from bot.runtime import load_agent
 from bot.services import services
 from bot.settings import Settings
-from bot.sms import LocalSmsOutbox
+from bot.sms.config import sms_sender
 from bot.tasks import stop_task
 from bot.web import pages
 from bot.workorders import webhook_api
@@ -122,7 +122,7 @@ def scheduler_for(app: web.Application, settings: Settings) -> FollowUpScheduler
     parts = SchedulerParts(
         agent=app[AGENT], kb=svc.kb, store=FollowUpStore(settings.database_url, svc.kb.service.followup),
         sla=SlaWatch(settings.database_url, svc.kb), delivery=app[DELIVERY],
-        sms=LocalSmsOutbox(settings.database_url), live=svc.live,
+        sms=sms_sender(settings.database_url), live=svc.live,
         workorders=WorkOrderTicker(office.service, office.notifier, svc.live,
                                    ShopSender(settings.database_url, app[webhook_api.SHOP])
                                    if webhook_api.SHOP in app else None),

@@ -34,7 +34,7 @@ from bot.followups.store import FollowUpStore, Job
 from bot.knowledge import KnowledgeBase
 from bot.outbox import ONCE_KEY
 from bot.schedule import local
-from bot.sms import LocalSmsOutbox
+from bot.sms import SmsFailure, SmsSender
 from bot.timeparse import _hm, in_quiet_hours
 from bot.workorders.notify import WorkOrderTicker
 
@@ -77,7 +77,7 @@ class SchedulerParts:
     store: FollowUpStore
     sla: SlaWatch
     delivery: Delivery
-    sms: LocalSmsOutbox
+    sms: SmsSender  # the local outbox, or a provider (bot/sms/)
     live: LiveEvents
     workorders: WorkOrderTicker | None = None  # overdue work orders and their customer lines
 
@@ -134,18 +134,21 @@ class FollowUpScheduler:
             await asyncio.to_thread(store.postpone, job, until)
             report.postponed.append(job.id)
             return
+        final = False
         try:
             messages = job.messages or await self._compose(job)
             via = await self._send(job, messages)
+        except SmsFailure as exc:  # the provider's code is on the row; a bad number is not retried
+            via, error, final = None, exc.reason, exc.final
         except Exception as exc:  # noqa: BLE001 - any failure is retried; the row says why
-            messages, via, error = [], None, type(exc).__name__
+            via, error = None, type(exc).__name__
         else:
             error = "channel refused" if via is None else ""
         if via is not None:
             await asyncio.to_thread(store.delivered, job, now, via)
             report.delivered.append(job.id)
             return
-        if await asyncio.to_thread(store.failed, job, now, error):
+        if await asyncio.to_thread(store.failed, job, now, error, final):
             report.failed.append(job.id)
             await self.parts.live.notice("followup_failed", {"reference": job.reference, "channel": job.channel})
         else:

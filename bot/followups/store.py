@@ -133,8 +133,9 @@ class FollowUpStore:
             else:
                 row.status, row.sent_at = "sent", naive(now)
 
-    def failed(self, job: Job, now: datetime, error: str) -> bool:
-        """Retry with back-off; True when this was the last attempt (now `failed`)."""
+    def failed(self, job: Job, now: datetime, error: str, final: bool = False) -> bool:
+        """Retry with back-off; True when this was the last attempt (now `failed`). `final`:
+        no attempt can succeed (an SMS provider refused the number), so this is the last."""
         with session_scope(self.url) as db:
             row = db.get(m.FollowUp, job.id)
             row.attempts += 1
@@ -142,7 +143,7 @@ class FollowUpStore:
             if job.kind == "reminder":
                 row.status, row.reminded_at = "reminded", naive(now)  # a reminder is a courtesy, not retried
                 return False
-            if row.attempts >= self.policy.max_attempts:
+            if final or row.attempts >= self.policy.max_attempts:
                 row.status = "failed"
                 return True
             row.status = "retry"

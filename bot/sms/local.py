@@ -1,5 +1,6 @@
-"""SMS for customers who chose it: the default adapter is a local outbox table (the phone
-encrypted, a masked copy for display), which a shop's SMS gateway integration drains."""
+"""The default SMS adapter: a local outbox table (the phone encrypted, a masked copy for
+display), which a shop's own SMS gateway integration drains. It never fails: with no
+provider configured, "delivered" means "queued in the outbox"."""
 
 from __future__ import annotations
 
