@@ -409,6 +409,8 @@ class ValidateRemedyForm(FormValidationAction):
     ) -> dict[str, Any]:
         options = tracker.get_slot("remedy_options") or []
         kinds = [o["kind"] for o in options]
+        if value in ("first", "rejected") and menu_made_this_turn(tracker):
+            return {"remedy": None}  # a yes or no to the question before the menu ("没有", "好的")
         if value == "first" and kinds:
             return {"remedy": kinds[0]}
         if value in kinds:
@@ -427,6 +429,13 @@ class ValidateRemedyForm(FormValidationAction):
         return {"remedy": None}
 
 
+def menu_made_this_turn(tracker: Tracker) -> bool:
+    """The remedies were offered after the latest customer message: it cannot be about them."""
+    events = list(tracker.events)
+    last_user = max((i for i, e in enumerate(events) if e.get("event") == "user"), default=-1)
+    return any(e.get("event") == "slot" and e.get("name") == "remedy_options" for e in events[last_user + 1:])
+
+
 async def confirm_remedy(dispatcher: CollectingDispatcher, tracker: Tracker, kind: str | None) -> bool:
     """Record the chosen remedy and tell the customer what happens next; False if not offered."""
     s = svc()
@@ -443,7 +452,9 @@ async def confirm_remedy(dispatcher: CollectingDispatcher, tracker: Tracker, kin
             queued = await s.complaints.request_approval(tracker.sender_id, channel_of(tracker), complaint_id, now)
             if queued:
                 await s.live.queue_changed("new", queued, 2)
-    dispatcher.utter_message(text=texts.remedy_confirmed(option, s.kb.policies.sla_minutes[2]))
+    product = s.kb.product(real_product(tracker.get_slot("product")) or "")
+    bulky = product is not None and product.category in s.kb.work_orders.bulky_categories
+    dispatcher.utter_message(text=texts.remedy_confirmed(option, s.kb.policies.sla_minutes[2], bulky))
     return True
 
 

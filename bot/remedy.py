@@ -84,7 +84,7 @@ class RemedyOption:
             needs_approval=bool(data.get("needs_approval")),
             article=str(data.get("article") or ""),
             combines_with=tuple(data.get("combines_with") or ()),
-            legal=bool(data["legal"]) if "legal" in data else basis not in ("goodwill", "refund_difference"),
+            legal=bool(data["legal"]) if "legal" in data else basis not in ("goodwill", "refund_difference", "pending_order"),
             includes=tuple(data.get("includes") or ()),
         )
 
@@ -143,20 +143,34 @@ NEXT_STEPS = {
 }
 
 
-def confirmation_next_step(option: dict) -> str:
-    """What happens next once this option (as_dict) is confirmed; a paid repair is not free.
-    For a package, the step of its goods part (the compensation part is said separately)."""
+# Goods too big for a courier (work_orders.yml bulky_categories): technicians collect or deliver.
+BULKY_STEPS = {
+    "return": "我们会安排师傅上门拆卸取回，不用您打包搬运，收到退货后7天内原路退款。",
+    "exchange": "我们会安排师傅把新商品送上门安装调试，旧商品同时带走。",
+    "no_reason_return": "可以为您预约师傅上门取回，运费按上面说的约定承担；我们收到退货、确认商品完好后，7天内原路退款。",
+}
+PENDING_STEP = "同事会先核实您的订单，核实后1个工作日内联系您，安排取件、换新或维修的具体时间。"
+
+
+def confirmation_next_step(option: dict, bulky: bool = False) -> str:
+    """What happens next once this option (as_dict) is confirmed; a paid repair is not free,
+    bulky goods go with technicians, not a courier. For a package, the step of its goods part
+    (the compensation part is said separately)."""
     kind = option.get("kind", "")
+    steps = {**NEXT_STEPS, **BULKY_STEPS} if bulky else NEXT_STEPS
+    if option.get("basis") == PENDING_ORDER:
+        return PENDING_STEP
     if kind == "repair" and option.get("legal") is False:
-        return NEXT_STEPS["paid_repair"]
+        return steps["paid_repair"]
     if kind == "return" and option.get("basis") == "cpl_53":
-        return NEXT_STEPS["prepaid_return"]
+        return steps["prepaid_return"]
     if kind == "return" and option.get("basis") == "cpl_25":  # the buyer's freight unless agreed
-        return NEXT_STEPS["no_reason_return"]
-    return NEXT_STEPS.get(kind, "")
+        return steps["no_reason_return"]
+    return steps.get(kind, "")
 
 
 GOODS_KINDS = ("return", "exchange", "repair")
+PENDING_ORDER = "pending_order"  # the basis of a remedy offered before the order is checked
 
 
 def _package_label(goods: RemedyOption, compensation: RemedyOption) -> str:
@@ -218,7 +232,7 @@ class RemedyEngine:
     def decide(self, request: RemedyRequest) -> RemedyDecision:
         product = self.kb.product(request.order.product) if request.order else None
         findings = self.law.findings(request, product) if request.order and product else LawFindings()
-        options = self._legal_options(findings)
+        options = self._legal_options(findings) if request.order and product else self._pending(request)
         options = self._with_compensation(request, findings, options)
         considered = set(self.kb.remedies.matrix[request.complaint_type])  # type: ignore[index]
         # The matrix says which kinds fit the complaint type; a legal right always stays.
@@ -263,6 +277,16 @@ class RemedyEngine:
             if kept is None or PRIORITY.get(entitlement.basis, 99) < PRIORITY.get(kept.basis, 99):
                 best[entitlement.kind] = entitlement
         return [self._option(e) for e in best.values()]
+
+    def _pending(self, request: RemedyRequest) -> list[RemedyOption]:
+        """Without an order whose product the law can be read for: the goods remedies the
+        complaint type allows, each granted once the order is checked (its date decides)."""
+        kinds = self.kb.remedies.kinds
+        return [
+            RemedyOption(kind, kinds[kind].label, str(kinds[kind].pending_reason), PENDING_ORDER)  # type: ignore[index]
+            for kind in self.kb.remedies.matrix[request.complaint_type]  # type: ignore[index]
+            if kind in GOODS_KINDS and kinds[kind].pending_reason  # type: ignore[index]
+        ]
 
     # --- compensation -------------------------------------------------------------------
     def _with_compensation(

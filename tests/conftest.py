@@ -77,6 +77,8 @@ def start_server(var_dir: Path, extra_env: dict[str, str] | None = None) -> Serv
         "QINGTING_VAR_DIR": str(var_dir),
         "QINGTING_MODEL_DIR": str(MODEL.parent),
         "RASA_TELEMETRY_ENABLED": "false",
+        # this checkout's code, also when the venv's editable install points at another checkout
+        "PYTHONPATH": os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")])),
         "QINGTING_FAULT_ACTIONS": f"action_answer_policy@{FAULT_PREFIX}",
         # Test clients all come from 127.0.0.1 and type faster than people: generous limits here;
         # tests/hardening/test_rate_limits.py checks real ones on servers of its own.

@@ -60,9 +60,14 @@ def remedy_texts() -> list[tuple[str, str]]:
                             found.append((where, decision.validity_note))
                             found.append((where, texts.remedy_menu(options, "退货退款", decision.wish_allowed)))
                             found.append((where, texts.remedy_menu(offered, "退货退款", decision.wish_allowed)))
-                            found += [(where, texts.remedy_confirmed(o, 240)) for o in options + offered]
-    decision = engine.decide(RemedyRequest("quality", None))
-    found.append(("remedy:no-order", decision.validity_note))
+                            found += [(where, texts.remedy_confirmed(o, 240, bulky)) for o in options + offered
+                                      for bulky in (False, True)]
+    for complaint_type in KB.remedies.matrix:
+        decision = engine.decide(RemedyRequest(complaint_type, None))
+        found.append(("remedy:no-order", decision.validity_note))
+        options = [o.as_dict() for o in decision.options]
+        found.append((f"remedy:no-order/{complaint_type}", texts.remedy_menu(options, None, True)))
+        found += [(f"remedy:no-order/{complaint_type}", texts.remedy_confirmed(o, 240)) for o in options]
     # the facts the law needs, stated: packages of refund + damages, known and unknown amounts
     stated = [{"counterfeit": True}, {"refurbished_as_new": True}, {"food_standard_breach": True},
               {"label_only": True}, {"injured": True}, {"property_damaged": True, "loss_amount": Decimal("0")},

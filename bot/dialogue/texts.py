@@ -121,7 +121,7 @@ def _approval(option: dict, approval_minutes: int, what: str) -> str:
     return f"这笔{what}金额需要主管审批，我们会在{hours}小时内给您答复，结果第一时间通知您。"
 
 
-def remedy_confirmed(option: dict, approval_minutes: int) -> str:
+def remedy_confirmed(option: dict, approval_minutes: int, bulky: bool = False) -> str:
     """What the customer chose and, truthfully for this option, what happens next: a paid
     repair is quoted first, a §53 refund returns the prepayment with interest, a package
     (退货退款并赔偿) starts on the goods at once while the damages follow."""
@@ -130,7 +130,7 @@ def remedy_confirmed(option: dict, approval_minutes: int) -> str:
         if option.get("needs_approval"):
             return text + _approval(option, approval_minutes, "补偿")
         return text + NEXT_STEPS["compensation"]
-    text += confirmation_next_step(option)
+    text += confirmation_next_step(option, bulky)
     if "compensation" in (option.get("includes") or ()):
         if option.get("needs_approval"):
             text += _approval(option, approval_minutes, "赔偿")

@@ -112,6 +112,8 @@ class RemedyKindInfo(Strict):
     description: Text
     paid_label: Text | None = None  # e.g. repair after the warranty has passed
     prepaid_label: Text | None = None  # e.g. refund of a prepayment for goods never delivered
+    # offered before the order is proven: what the customer gets once it is checked
+    pending_reason: Text | None = None
 
 
 class CompensationForm(Strict):
@@ -374,6 +376,8 @@ class WorkOrdersFile(Strict):
     from_remedy: dict[RemedyKind, list[Text]]
     refund_bases: list[Text] = []
     mail_in_categories: list[Category] = []
+    bulky_categories: list[Category] = []
+    bulky_kinds: dict[Text, Text] = {}  # the courier kind → the technicians' kind for bulky goods
     feedback: dict[ComplaintType, FeedbackRoute]
     followup_after_done_hours: conint(ge=0)
     visit_windows: list[VisitWindow] = Field(..., min_items=1)
@@ -392,6 +396,14 @@ class WorkOrdersFile(Strict):
             unknown = [kind for kind in listed if kind not in kinds]
             if unknown:
                 raise ValueError(f"{remedy}: unknown work order kind {unknown}")
+        return value
+
+    @validator("bulky_kinds")
+    def known_bulky_kinds(cls, value: dict[str, str], values: dict) -> dict[str, str]:
+        kinds = values.get("kinds") or {}
+        unknown = sorted({k for pair in value.items() for k in pair if k not in kinds})
+        if unknown:
+            raise ValueError(f"unknown work order kind {unknown}")
         return value
 
 

@@ -150,9 +150,13 @@ def test_no_order_number_is_fine_and_the_complaint_is_still_recorded(customer: C
     assert bot.asks_for_order_id()
     bot = customer.say("没有")
     assert bot.says("暂未关联订单")
-    assert bot.offers_remedies()
+    # the remedies a quality complaint can have, each once the order is checked, not only a token
+    assert bot.button_titles == ["退货退款", "换货", "免费维修", "补偿"] and bot.says("订单核实后")
     [complaint] = customer.complaints()
     assert complaint["order_id"] is None
+    bot = customer.click("换货")
+    assert bot.says("已为您确认：换货", "同事会先核实您的订单")
+    assert customer.complaints()[0]["remedy"] == "exchange"
 
 
 def test_an_unknown_order_number_reads_like_anyone_elses_then_is_recorded_without(customer: Chat) -> None:
@@ -255,3 +259,13 @@ def test_an_address_not_at_hand_is_accepted_once_and_the_window_still_offered(cu
     [visit] = customer.work_orders()
     assert visit["kind"] == "repair_visit" and visit["address"] is None
     assert read_json_column(visit["facts"])["time_slot"] == "周六下午"
+
+
+def test_a_television_is_collected_by_technicians_not_handed_to_a_courier(customer: Chat) -> None:
+    customer.say("新买的电视屏幕上有一条竖线")
+    customer.say("QT202611150001")  # bought three days ago: the return is the customer's right
+    bot = customer.click("退货退款")
+    assert bot.says("已为您确认：退货退款", "师傅上门拆卸取回") and "快递" not in bot.text
+    assert bot.asks_for_work_address() and bot.says("大件上门取回")
+    customer.give_work_facts()
+    assert sorted(w["kind"] for w in customer.work_orders()) == ["bulky_return_pickup", "refund"]

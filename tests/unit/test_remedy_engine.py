@@ -25,7 +25,14 @@ import pytest
 import yaml
 
 from bot.knowledge import load_knowledge_base
-from bot.remedy import OrderFacts, RemedyDecision, RemedyEngine, RemedyRequest
+from bot.remedy import (
+    OrderFacts,
+    RemedyDecision,
+    RemedyEngine,
+    RemedyOption,
+    RemedyRequest,
+    confirmation_next_step,
+)
 
 TODAY = date(2026, 11, 23)
 KB_DIR = Path(__file__).resolve().parents[2] / "knowledge_base"
@@ -201,8 +208,13 @@ CASES = [
     Case("no-wish-legal-remedies-before-goodwill-in-matrix-order", "quality", store("洗衣机", 3),
          {**SANBAO_9, **GOODWILL_20}, first="return", compensation="20"),
     # --- no order --------------------------------------------------------------------------
-    Case("no-order-quality-goodwill-only", "quality", None, GOODWILL_20, compensation="20"),
-    Case("no-order-delivery-goodwill-only", "delivery", None, GOODWILL_20, compensation="20"),
+    # --- no order yet: the type's goods remedies once the order is checked, goodwill now ----------
+    Case("no-order-quality-pending-goods", "quality", None,
+         {"return": "pending_order", "exchange": "pending_order", "repair": "pending_order", **GOODWILL_20},
+         compensation="20"),
+    Case("no-order-delivery-pending-goods", "delivery", None,
+         {"return": "pending_order", "exchange": "pending_order", **GOODWILL_20}, compensation="20"),
+    Case("no-order-service-goodwill-only", "service", None, GOODWILL_20, compensation="20"),
 ]
 
 
@@ -272,18 +284,32 @@ def test_reason_of_a_granted_compensation_states_the_amount(engine: RemedyEngine
     assert "15.00" in option.reason and "审批" not in option.reason
 
 
-def test_no_order_says_so_and_offers_no_legal_remedy(engine: RemedyEngine) -> None:
+def test_without_an_order_the_types_goods_remedies_are_offered_subject_to_checking_it(
+        engine: RemedyEngine) -> None:
     decision = engine.decide(RemedyRequest("quality", None, today=TODAY))
     assert "暂未关联订单" in decision.validity_note
-    assert decision.options, "goodwill is still offered"
-    assert all(option.basis == "goodwill" for option in decision.options)
+    assert decision.kinds() == ["return", "exchange", "repair", "compensation"]
+    pending = [o for o in decision.options if o.kind != "compensation"]
+    assert all(o.basis == "pending_order" and not o.legal and o.reason.startswith("订单核实后") for o in pending)
+    assert len({o.reason for o in pending}) == 3  # each reason says what that remedy needs
+    assert engine.decide(RemedyRequest("after_sales", None, today=TODAY)).kinds() == ["repair", "exchange",
+                                                                                        "compensation"]
+    assert engine.decide(RemedyRequest("service", None, today=TODAY)).kinds() == ["compensation"]  # no goods
+
+
+def test_a_pending_remedy_is_confirmed_as_checked_first_never_as_a_paid_repair(engine: RemedyEngine) -> None:
+    decision = engine.decide(RemedyRequest("quality", None, today=TODAY))
+    repair = next(o for o in decision.options if o.kind == "repair")
+    assert RemedyOption.from_dict({k: v for k, v in repair.as_dict().items() if k != "legal"}).legal is False
+    step = confirmation_next_step(repair.as_dict())
+    assert "核实您的订单" in step and "报价" not in step
 
 
 def test_unknown_product_is_recorded_for_a_manual_check(engine: RemedyEngine) -> None:
     order = OrderFacts("扫地机器人", Decimal("1999"), days_ago(3), days_ago(3), "store")
     decision = engine.decide(RemedyRequest("quality", order, today=TODAY))
     assert "人工核实" in decision.validity_note
-    assert all(option.basis == "goodwill" for option in decision.options)
+    assert all(option.basis in ("goodwill", "pending_order") for option in decision.options)
 
 
 def test_out_of_warranty_note_still_promises_help(engine: RemedyEngine) -> None:

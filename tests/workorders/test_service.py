@@ -59,6 +59,22 @@ def complaint(url: str, complaint_id: str) -> m.Complaint:
         return db.get(m.Complaint, complaint_id)
 
 
+EXCHANGE = RemedyOption("exchange", "换货", "三包", "sanbao_10")
+
+
+@pytest.mark.parametrize(("option", "kinds"), [(RETURN, ["bulky_return_pickup", "refund"]),
+                                               (EXCHANGE, ["bulky_exchange_delivery"])])
+def test_bulky_goods_go_with_the_installation_team_not_a_courier(url: str, option: RemedyOption,
+                                                                 kinds: list[str]) -> None:
+    service = complaints(url)
+    ref = asyncio.run(service.open_complaint("c-fridge", "rest", "quality", "冰箱不制冷", 1, {"product": "冰箱"}))
+    asyncio.run(service.record_remedy(ref.id, option))
+    made = work_orders(url, ref.id)
+    assert sorted(w.kind for w in made) == sorted(kinds)
+    bulky = next(w for w in made if w.kind.startswith("bulky_"))
+    assert bulky.team == "安装配送组" and "师傅" in KB.work_orders.kinds[bulky.kind].customer["scheduled"]
+
+
 def test_a_confirmed_return_creates_a_pickup_and_a_refund_for_their_teams(url: str) -> None:
     complaint_id = open_case(url)
     rows = work_orders(url, complaint_id)
