@@ -37,6 +37,7 @@ from bot.appkeys import GATEWAY, SERVICES
 from bot.channels.base import Channel
 from bot.channels.wechat_api import WeChatApi
 from bot.channels.wechat_inbox import DEFAULT_LEASE_S, POLL_S, WAIT_MARGIN_S, Turn, WeChatInbox
+from bot.delivery import Outcome
 from bot.evidence import MAX_BYTES, store_upload
 from bot.outbox import Outbox
 from bot.ratelimit import RATE_LIMITER, SLOW_DOWN
@@ -270,6 +271,21 @@ class WeChatChannel(Channel):
             if not result.window_passed:
                 return result.ok
         return await self.send_followup_template(openid, replies)
+
+    async def deliver_kept(self, sender_id: str, replies: list[dict[str, Any]]) -> Outcome:
+        """A person's messages (an agent's reply): pushed as `deliver` does; what WeChat refuses
+        (the 48-hour window passed (45015), too many messages without an answer (45047), the
+        API away) waits in the durable outbox and comes first in the passive reply to the
+        customer's next message, which neither limit binds: once (Outbox.take)."""
+        if await self.deliver(sender_id, replies):
+            return Outcome.PUSHED
+        from bot.services import services
+
+        kept = [reply for reply in replies if reply.get("text") or reply.get("buttons")]
+        if not kept:
+            return Outcome.HISTORY
+        await Outbox(self.database_url or services().settings.database_url).put(sender_id, self.name, kept)
+        return Outcome.QUEUED
 
     async def send_followup_template(self, openid: str, replies: list[dict[str, Any]]) -> bool:
         if not self.followup_template_id:
