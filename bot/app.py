@@ -186,7 +186,7 @@ def create_app(settings: Settings, agent=None) -> web.Application:  # type: igno
     for channel in channels(sio, Outbox(settings.database_url), app[FANOUT]):
         channel.add_routes(app)
         if hasattr(channel, "deliver"):
-            app[DELIVERY].register(channel.name, channel.deliver)
+            app[DELIVERY].register(channel.name, channel.deliver, getattr(channel, "deliver_kept", None))
     _add_console(app, sio, settings)
     # query_guard reads the console session (an anonymous caller gets the handler's 401 first)
     app.middlewares.extend([polite_errors, session_middleware(app[console_auth.SESSIONS]), query_guard,

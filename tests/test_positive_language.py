@@ -189,6 +189,11 @@ def console_texts() -> list[tuple[str, str]]:
 
     found += [(f"console.password_policy.{name}", getattr(password_policy, name)) for name in ("TOO_SHORT", "TOO_SIMPLE")]
     found.append(("console.auth.read_json(bad_request)", auth.BAD_BODY.format(where="（display_name）")))
+    from bot.console import reply_notice
+    from bot.delivery import Outcome
+
+    found += [(f"console.reply_notice({channel}, {outcome.value})", reply_notice.reply_notice(channel, outcome))
+              for channel in [*texts.CHANNEL_NAMES, "unknown"] for outcome in Outcome]
     return found
 
 

@@ -5,7 +5,9 @@ registered per media_id; JSON errcode 40007 for unknown ids).
 Fault injection for the sends (customer-service and template): `failing` set to "busy"
 answers errcode -1 (系统繁忙), "http500" an HTTP 500, "hang" waits `hang_s` seconds and then
 answers errcode -1 (the caller has timed out long before); every refused attempt is recorded
-in `refused` and nothing is recorded as sent."""
+in `refused` and nothing is recorded as sent. `refusing` maps an openid to the errcode its
+customer-service sends get (45015: the 48-hour window passed; 45047: too many messages
+without an answer), as WeChat refuses one customer while serving the others."""
 
 from __future__ import annotations
 
@@ -16,6 +18,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from aiohttp import web
+
+ERRMSG = {45015: "response out of time limit or subscription is canceled", 45047: "out of response count limit"}
 
 
 @dataclass(frozen=True)
@@ -37,6 +41,7 @@ class WeChatApiStandIn:
         self.failing: str | None = None  # None, "busy", "http500" or "hang"
         self.hang_s = 8.0
         self.refused: list[dict[str, Any]] = []
+        self.refusing: dict[str, int] = {}  # openid -> errcode for its customer-service sends
         self.url = ""
         self._loop = asyncio.new_event_loop()
         self._runner: web.AppRunner | None = None
@@ -73,7 +78,12 @@ class WeChatApiStandIn:
         fault = await self._fault(request)
         if fault is not None:
             return fault
-        self.sent.append(await request.json())
+        body = await request.json()
+        errcode = self.refusing.get(str(body.get("touser")))
+        if errcode:
+            self.refused.append({**body, "fault": errcode})
+            return web.json_response({"errcode": errcode, "errmsg": ERRMSG.get(errcode, "refused")})
+        self.sent.append(body)
         return web.json_response({"errcode": 0, "errmsg": "ok"})
 
     async def _template(self, request: web.Request) -> web.Response:

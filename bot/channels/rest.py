@@ -19,6 +19,7 @@ from aiohttp import web
 from bot.appkeys import GATEWAY
 from bot.channels.base import Channel, json_error
 from bot.channels.identity import IDENTITY, ISSUED
+from bot.delivery import Outcome
 from bot.gateway import MAX_SENDER_LENGTH, well_formed
 from bot.outage import is_outage
 from bot.outbox import Outbox
@@ -100,3 +101,7 @@ class RestChannel(Channel):
         """The Delivery contract: kept until the customer's next message."""
         await self.outbox.put(sender_id, self.name, replies)
         return True
+
+    async def deliver_kept(self, sender_id: str, replies: list[dict[str, Any]]) -> Outcome:
+        await self.deliver(sender_id, replies)
+        return Outcome.QUEUED

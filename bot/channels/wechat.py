@@ -4,7 +4,8 @@
 - POST: plain or safe mode (AES, `msg_signature`); XML checked with defusedxml (no DTDs,
   no entities) before wechatpy parses it.
 - WeChat waits 5 s, then retries up to three times: every push is recorded once by MsgId
-  (FromUserName+CreateTime for events); a retry never runs the bot again.
+  (FromUserName+CreateTime for events) with a lease on its turn (bot/channels/wechat_inbox.py):
+  a retry runs the bot only when the process that took the push died before answering it.
 - Replies within the deadline go back passively; anything later (a slow turn, a slow photo
   download) goes through the customer-service message API, inside the 48-hour window.
 - Image messages are downloaded through the temporary-media API and kept as evidence with the
@@ -26,7 +27,6 @@ from typing import Any
 from aiohttp import web
 from defusedxml import ElementTree as SafeET
 from sqlalchemy import func, select
-from sqlalchemy.exc import IntegrityError
 from wechatpy import parse_message
 from wechatpy.crypto import WeChatCrypto
 from wechatpy.exceptions import InvalidAppIdException, InvalidSignatureException
@@ -36,6 +36,8 @@ from wechatpy.utils import check_signature
 from bot.appkeys import GATEWAY, SERVICES
 from bot.channels.base import Channel
 from bot.channels.wechat_api import WeChatApi
+from bot.channels.wechat_inbox import DEFAULT_LEASE_S, POLL_S, WAIT_MARGIN_S, Turn, WeChatInbox
+from bot.delivery import Outcome
 from bot.evidence import MAX_BYTES, store_upload
 from bot.outbox import Outbox
 from bot.ratelimit import RATE_LIMITER, SLOW_DOWN
@@ -83,6 +85,10 @@ class WeChatChannel(Channel):
         self.deadline = float(config.get("reply_deadline_seconds") or 4.5)
         self.followup_template_id = str(config.get("followup_template_id") or "")
         self.database_url = database_url
+        # Kept shorter than a retry's wait, so the wait always outlasts a dead holder's lease.
+        lease_s = float(config.get("inbox_lease_seconds") or DEFAULT_LEASE_S)
+        self.lease_s = max(0.5, min(lease_s, self.deadline - WAIT_MARGIN_S))
+        self._inbox: WeChatInbox | None = None
 
     def add_routes(self, app: web.Application) -> None:
         app.router.add_get("/webhooks/wechat/webhook", self.verify)
@@ -167,53 +173,51 @@ class WeChatChannel(Channel):
         raw = f"{message.source}:{message.create_time.timestamp() if hasattr(message.create_time, 'timestamp') else message.create_time}"
         return "evt:" + hashlib.sha1(raw.encode()).hexdigest()
 
+    def inbox(self, url: str) -> WeChatInbox:
+        if self._inbox is None or self._inbox.url != url:
+            self._inbox = WeChatInbox(url, self.lease_s)
+        return self._inbox
+
     async def _reply_for(self, app: web.Application, message: Any) -> str:
-        key = self.dedupe_key(message)
-        url = app[SERVICES].settings.database_url
-        first = await asyncio.to_thread(self._record, url, key, message.source)
-        if not first:
-            return await asyncio.to_thread(self._stored_reply, url, key)
+        """Run the push's turn if this request holds it; a retry of a push another process is
+        still answering waits (up to the deadline) for that answer instead."""
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + self.deadline
+        inbox = self.inbox(app[SERVICES].settings.database_url)
+        turn = inbox.turn(self.dedupe_key(message), message.source)
+        while not await inbox.claim(turn):
+            reply = await inbox.finished_reply(turn.key)
+            if reply is not None:
+                return reply
+            if loop.time() + POLL_S >= deadline:
+                return ""  # the holder renews, so it lives: its late answer goes through the API
+            await asyncio.sleep(POLL_S)
+        inbox.keep_alive(turn)
+        return await self._run_turn(app, message, inbox, turn, deadline - loop.time())
+
+    async def _run_turn(self, app: web.Application, message: Any, inbox: WeChatInbox, turn: Turn,
+                        time_left: float) -> str:
+        """This request holds the push: answer passively in time, else through the API."""
         # Per openid only: every push comes from WeChat's own servers, so their IP says nothing.
         # Checked after the MsgId is recorded: WeChat's retries get the same reply, never a count.
         if not (await app[RATE_LIMITER].hit("customer", f"wechat:{message.source}")).allowed:
-            await asyncio.to_thread(self._set_state, url, key, "replied", SLOW_DOWN)
+            await inbox.finish(turn, "replied", SLOW_DOWN)
             return SLOW_DOWN
         task = asyncio.create_task(self._answer(app, message))
         try:
-            content = await asyncio.wait_for(asyncio.shield(task), timeout=self.deadline)
+            content = await asyncio.wait_for(asyncio.shield(task), timeout=max(time_left, 0.1))
         except asyncio.TimeoutError:
             # Too slow for WeChat's 5 s: acknowledge now, deliver through the API when ready.
-            task.add_done_callback(lambda t: asyncio.ensure_future(self._deliver_later(url, key, message.source, t)))
+            task.add_done_callback(lambda t: asyncio.ensure_future(self._deliver_later(inbox, turn, t)))
             return ""
+        except Exception:
+            await inbox.finish(turn, "failed")
+            raise
         if len(content) > PASSIVE_LIMIT:
-            asyncio.ensure_future(self._send_chunks(url, key, message.source, content))
+            asyncio.ensure_future(self._send_chunks(inbox, turn, content))
             return ""
-        await asyncio.to_thread(self._set_state, url, key, "replied", content)
+        await inbox.finish(turn, "replied", content)
         return content
-
-    @staticmethod
-    def _record(url: str, key: str, openid: str) -> bool:
-        try:
-            with session_scope(url) as session:
-                session.add(m.WeChatInbox(dedupe_key=key, openid=openid))
-            return True
-        except IntegrityError:
-            return False
-
-    @staticmethod
-    def _stored_reply(url: str, key: str) -> str:
-        """A retry: the same passive reply if we gave one (WeChat did not get it), else nothing."""
-        with session_scope(url) as session:
-            row = session.get(m.WeChatInbox, key)
-            return row.reply if row is not None and row.state == "replied" and row.reply else ""
-
-    @staticmethod
-    def _set_state(url: str, key: str, state: str, reply: str | None = None) -> None:
-        with session_scope(url) as session:
-            row = session.get(m.WeChatInbox, key)
-            if row is not None:
-                row.state = state
-                row.reply = reply
 
     @staticmethod
     def _inside_window(url: str, openid: str) -> bool:
@@ -223,19 +227,26 @@ class WeChatChannel(Channel):
             ).scalar_one_or_none()
         return last is not None and m.utcnow() - last <= WINDOW
 
-    async def _deliver_later(self, url: str, key: str, openid: str, task: asyncio.Task) -> None:
+    async def _deliver_later(self, inbox: WeChatInbox, turn: Turn, task: asyncio.Task) -> None:
         if task.cancelled() or task.exception() is not None:
-            await asyncio.to_thread(self._set_state, url, key, "failed")
+            await inbox.finish(turn, "failed")
             return
-        await self._send_chunks(url, key, openid, task.result())
+        await self._send_chunks(inbox, turn, task.result())
 
-    async def _send_chunks(self, url: str, key: str, openid: str, content: str) -> None:
+    async def _send_chunks(self, inbox: WeChatInbox, turn: Turn, content: str) -> None:
         """An answer too slow or too long for the passive reply, through the customer-service
         API. What the API refuses (an error, a timeout, the window passed) is kept in the
         durable outbox and comes first in the answer to the customer's next message."""
+        try:
+            state = await self._push_or_keep(inbox.url, turn.openid, content)
+        except Exception:
+            await inbox.finish(turn, "failed", content)
+            raise
+        await inbox.finish(turn, state, content)
+
+    async def _push_or_keep(self, url: str, openid: str, content: str) -> str:
         if not content:
-            await asyncio.to_thread(self._set_state, url, key, "sent")
-            return
+            return "sent"
         chunks = [content[start : start + PASSIVE_LIMIT] for start in range(0, len(content), PASSIVE_LIMIT)]
         sent = 0
         if await asyncio.to_thread(self._inside_window, url, openid):
@@ -243,7 +254,7 @@ class WeChatChannel(Channel):
                 sent += 1
         if sent < len(chunks):
             await Outbox(url).put(f"wechat:{openid}", self.name, [{"text": chunk} for chunk in chunks[sent:]])
-        await asyncio.to_thread(self._set_state, url, key, "sent" if sent == len(chunks) else "queued", content)
+        return "sent" if sent == len(chunks) else "queued"
 
     async def deliver(self, sender_id: str, replies: list[dict[str, Any]]) -> bool:
         """The Delivery contract: the customer-service API inside the 48-hour window, else one
@@ -260,6 +271,21 @@ class WeChatChannel(Channel):
             if not result.window_passed:
                 return result.ok
         return await self.send_followup_template(openid, replies)
+
+    async def deliver_kept(self, sender_id: str, replies: list[dict[str, Any]]) -> Outcome:
+        """A person's messages (an agent's reply): pushed as `deliver` does; what WeChat refuses
+        (the 48-hour window passed (45015), too many messages without an answer (45047), the
+        API away) waits in the durable outbox and comes first in the passive reply to the
+        customer's next message, which neither limit binds: once (Outbox.take)."""
+        if await self.deliver(sender_id, replies):
+            return Outcome.PUSHED
+        from bot.services import services
+
+        kept = [reply for reply in replies if reply.get("text") or reply.get("buttons")]
+        if not kept:
+            return Outcome.HISTORY
+        await Outbox(self.database_url or services().settings.database_url).put(sender_id, self.name, kept)
+        return Outcome.QUEUED
 
     async def send_followup_template(self, openid: str, replies: list[dict[str, Any]]) -> bool:
         if not self.followup_template_id:

@@ -14,7 +14,9 @@ from bot.console.accounts import AccountError
 from bot.console.auth import api_error, current_user, read_json
 from bot.console.desk import DeskError, HandoffDesk
 from bot.console.live import LiveEvents
+from bot.console.reply_notice import reply_notice
 from bot.console.takeover import Takeover
+from bot.delivery import Outcome
 from bot.dialogue import positive, texts
 from bot.storage import models as m
 from bot.storage.db import session_scope
@@ -128,9 +130,10 @@ async def reply(request: web.Request) -> web.Response:
     console = request.app[CONSOLE]
     handoff_id = _id(request)
     sender_id, channel = await _desk_call(console.desk.require_holder, handoff_id, user)
-    pushed = await console.takeover.say(sender_id, channel, text, user)
+    outcome = await console.takeover.say(sender_id, channel, text, user)
     await _desk_call(console.desk.record_reply, handoff_id, user, len(text))
-    return web.json_response({"sent": True, "pushed": pushed}, status=201)
+    return web.json_response({"sent": True, "pushed": outcome is Outcome.PUSHED, "delivery": outcome.value,
+                              "notice": reply_notice(channel, outcome)}, status=201)
 
 
 async def check_language(request: web.Request) -> web.Response:

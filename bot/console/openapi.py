@@ -279,7 +279,13 @@ PATHS: dict[str, Any] = {
         post=op("Give to another agent", _ok(ANY_OBJ), obj(["to"], to=STR), role="handle", unsafe=True)),
     "/api/console/handoffs/{handoff_id}/messages": handoff_path(
         post=op("Reply to the customer on their channel (422 with a rewrite for negative phrasing)",
-                {**_ok(obj(["sent", "pushed"], sent=BOOL, pushed=BOOL), "201"),
+                {**_ok(obj(["sent", "pushed", "delivery", "notice"], sent=BOOL, pushed=BOOL,
+                           delivery={"enum": ["pushed", "queued", "history"],
+                                     "description": "pushed now; kept for the customer's next message; "
+                                                    "in the conversation's history"},
+                           notice={"type": "string", "description": "Chinese, for the agent: what the "
+                                                                    "customer will see, on their channel"}),
+                      "201"),
                  "422": {"description": "negative phrasing",
                          "content": {"application/json": {"schema": ref("LanguageCheck")}}}},
                 obj(["text"], text=STR), role="handle", unsafe=True)),

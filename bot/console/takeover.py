@@ -21,7 +21,7 @@ from rasa.shared.core.events import (
 
 from bot.console.accounts import ConsoleUser
 from bot.console.live import LiveEvents
-from bot.delivery import Delivery
+from bot.delivery import Delivery, Outcome
 from bot.dialogue.inject import append_message, run_action, update_tracker
 from bot.storage.crypto import mask_personal_data
 
@@ -34,12 +34,13 @@ class Takeover:
         self.live = live
         self.delivery = delivery
 
-    async def say(self, sender_id: str, channel: str, text: str, author: ConsoleUser | None) -> bool:
-        """Record a message from a person (agent or supervisor) and send it to the customer."""
+    async def say(self, sender_id: str, channel: str, text: str, author: ConsoleUser | None) -> Outcome:
+        """Record a message from a person (agent or supervisor) and send it to the customer (or
+        keep it for their next message where the channel cannot push it now)."""
         metadata = {"source": "agent", "agent": author.display_name if author else "客服"}
         await append_message(self.agent, sender_id, text, metadata)
         await self.live.message(sender_id, "agent", text, metadata["agent"])
-        return await self.delivery.send(sender_id, channel, [{"recipient_id": sender_id, "text": text}])
+        return await self.delivery.send_kept(sender_id, channel, [{"recipient_id": sender_id, "text": text}])
 
     async def resume_bot(self, sender_id: str, channel: str, stage: str) -> list[dict[str, Any]]:
         """Un-pause the conversation and let the bot continue at `stage`; returns what it said."""
@@ -47,7 +48,7 @@ class Takeover:
         for message in said:
             if message.get("text"):
                 await self.live.message(sender_id, "bot", message["text"])
-        await self.delivery.send(sender_id, channel, said)
+        await self.delivery.send_kept(sender_id, channel, said)
         return said
 
     async def reopen_silently(self, sender_id: str) -> None:

@@ -262,16 +262,21 @@ class ComplaintCounter(Base):
 class WeChatInbox(Base):
     """Every WeChat push seen, keyed by MsgId (or FromUserName+CreateTime for events).
 
-    The unique key makes a retried push a no-op across processes; received_at per openid
-    gives the 48-hour customer-service window.
+    The unique key makes a retried push run the bot once across processes; received_at per
+    openid gives the 48-hour customer-service window. While the turn runs (`processing`) the
+    row is leased: `claimed_by` holds it until `lease_until`, renewed while the holder lives;
+    a retry that finds the lease run out (the holder died) takes the push over
+    (bot/channels/wechat_inbox.py). A row without a lease (written before 0011) is held.
     """
 
     __tablename__ = "wechat_inbox"
     dedupe_key = Column(String(128), primary_key=True)
     openid = Column(String(64), nullable=False, index=True)
     received_at = Column(DateTime, nullable=False, default=utcnow)
-    state = Column(String(16), nullable=False, default="processing")  # processing/replied/sent/failed
+    state = Column(String(16), nullable=False, default="processing")  # processing/replied/sent/queued/failed
     reply = Column(Text, nullable=True)
+    claimed_by = Column(String(64), nullable=True)  # "host:pid:nonce" of the turn's holder
+    lease_until = Column(DateTime, nullable=True)
 
 
 class Evidence(Base):

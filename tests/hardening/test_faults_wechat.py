@@ -6,8 +6,10 @@ Expected outcomes (docs/RELIABILITY.md, "Faults"):
   and comes first in the answer to the customer's next message: once, never lost.
 - A follow-up the API refuses is retried by the scheduler with back-off; when the API is back
   it goes out once, with the same words (the dialogue is not run twice).
-- An agent's reply the API refuses is recorded in the conversation and the console is told it
-  was not pushed (`pushed: false`); nothing is sent later behind the agent's back.
+- An agent's reply the API refuses is recorded in the conversation and kept in the durable
+  outbox; the console is told so (`delivery: queued` and a Chinese notice). It goes out with
+  the passive reply to the customer's next message, never through the API behind the agent's
+  back.
 - WeChat itself always gets its answer within the deadline ("success").
 """
 
@@ -151,7 +153,7 @@ def test_a_follow_up_the_api_refuses_is_retried_and_goes_out_once_with_the_same_
     assert follow_up(rig.server, follow_up_id)["sent_via"] == "wechat"
 
 
-def test_an_agent_reply_the_api_refuses_is_recorded_and_the_console_is_told(rig: Rig) -> None:
+def test_an_agent_reply_the_api_refuses_is_recorded_kept_and_the_console_is_told(rig: Rig) -> None:
     peer, user = WeChatPeer(rig.server), "o" + uuid.uuid4().hex[:20]
     base = int(time.time() * 1000)
     peer.push(text_xml(user, "我的电水壶坏了，订单号QT202611150003", base))
@@ -166,10 +168,13 @@ def test_an_agent_reply_the_api_refuses_is_recorded_and_the_console_is_told(rig:
     rig.api.failing = "busy"
     reply = "您好，我是周专员，马上为您安排换新，请放心。"
     answer = console.post(f"/api/console/handoffs/{handoff['id']}/messages", json={"text": reply})
-    assert answer.status_code == 201 and answer.json() == {"sent": True, "pushed": False}
+    assert answer.status_code == 201
+    assert answer.json()["pushed"] is False and answer.json()["delivery"] == "queued"
     assert any(r.get("touser") == user and reply in contents([r]) for r in rig.api.refused)
     transcript = console.get(f"/api/console/handoffs/{handoff['id']}").json()["transcript"]
     assert any(line["from"] == "agent" and line["text"] == reply for line in transcript)
     rig.api.failing = None
     time.sleep(2.5)
     assert reply not in contents(sent_to(rig.api, user))  # not sent behind the agent's back
+    assert sql(rig.server, "SELECT COUNT(*) AS n FROM outbox WHERE sender_id = :s AND delivered_at IS NULL",
+               s=f"wechat:{user}")[0]["n"] == 1  # waiting for the customer's next message

@@ -1212,7 +1212,7 @@
         hideWarning();
       }
       clearDraft(id);
-      if (!r.pushed) toast("已发送，客户下次打开对话时就能看到。", "ok");
+      if (!r.pushed) toast(r.notice || "已发送，客户下次打开对话时就能看到。", "ok");
       if (!state.live || state.watching !== id) openCase(id, { keepScroll: true, quiet: true });
     }).catch(function (err) {
       if (err.status === 422 && err.code === "negative_phrasing") {
