@@ -266,7 +266,7 @@ class WeChatInbox(Base):
     openid gives the 48-hour customer-service window. While the turn runs (`processing`) the
     row is leased: `claimed_by` holds it until `lease_until`, renewed while the holder lives;
     a retry that finds the lease run out (the holder died) takes the push over
-    (bot/channels/wechat_inbox.py). A row without a lease (written before 0011) is held.
+    (bot/channels/wechat_inbox.py). A row without a lease (written before 0012) is held.
     """
 
     __tablename__ = "wechat_inbox"
