@@ -69,6 +69,8 @@ def _next_message(reply: Reply, queue: dict[str, list[str]], walk: Walk) -> str 
         walk.closed = True
         return None
     asked = _asked(reply)
+    if not asked and queue.get("problem"):
+        return queue["problem"].pop(0)  # the bot listens or asks what happened: the customer goes on
     if not asked:
         walk.stuck.append(reply.text)
         return None
