@@ -33,6 +33,7 @@ def test_journey(customer: Chat, journey: dict) -> None:
         with open(report, "a", encoding="utf-8") as out:
             out.write(json.dumps({
                 "name": journey["name"], "passed": not found, "problems": found, "turns": result.turns,
+                "known_issue": journey.get("known_issue"),
                 "turns_to_remedy": result.turns_to_remedy, "asked": customer.times_asked(),
                 "repeated": len(customer.repeated_lines()), "transcript": customer.transcript,
             }, ensure_ascii=False) + "\n")

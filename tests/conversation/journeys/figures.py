@@ -3,7 +3,7 @@
     QINGTING_JOURNEY_REPORT=/tmp/j.jsonl .venv/bin/pytest -q tests/conversation/test_journeys.py
     .venv/bin/python -m tests.conversation.journeys.figures /tmp/j.jsonl
 
-journeys passing; facts asked more than twice; repeated identical lines per conversation;
+journeys passing; known issues (and any journey whose outcome does not match its note); facts asked more than twice; repeated identical lines per conversation;
 messages from the first one to a confirmed remedy (median and max).
 """
 
@@ -21,6 +21,9 @@ def figures(path: str) -> dict[str, object]:
     return {
         "journeys": len(rows),
         "passing": sum(r["passed"] for r in rows),
+        "known_issues": sum(bool(r.get("known_issue")) for r in rows),
+        # failing with no known issue, or passing although one is noted (strict xfail fails both)
+        "unexpected": [r["name"] for r in rows if r["passed"] == bool(r.get("known_issue"))],
         "facts_asked_more_than_twice": sum(n > 2 for r in rows for n in r["asked"].values()),
         "journeys_with_a_fact_asked_more_than_twice": sum(any(n > 2 for n in r["asked"].values()) for r in rows),
         "repeated_lines": sum(r["repeated"] for r in rows),
