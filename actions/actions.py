@@ -32,6 +32,7 @@ from actions.form_facts import (
     verified_order_id,
 )
 from actions.late_order import late_order_id, take_late_order
+from actions.losses import hear_losses, losses_said
 from actions.wishes import apologise, hear_wishes, wish_facts, wishes_need_no_order
 from bot import law_facts
 from bot.dialogue import form_answers, texts
@@ -108,12 +109,14 @@ async def open_complaint(
     if complaint_id and _in_flow(tracker):
         await s.complaints.add_facts(complaint_id, latest_text(tracker), facts, sig.get("severity"))
         dispatcher.utter_message(text=fresh_line(tracker, s.kb.empathy_lines(complaint_type)) + "这一点我也补充记录下来了。")
+        await hear_losses(dispatcher, tracker, complaint_id)
         return events + await hear_wishes(dispatcher, tracker)
     ref = await s.complaints.open_complaint(
         tracker.sender_id, channel_of(tracker), complaint_type, latest_text(tracker),
         int(sig.get("severity") or 1), {**facts, **wish_facts(tracker)},
     )
     dispatcher.utter_message(text=fresh_line(tracker, s.kb.empathy_lines(complaint_type)))
+    await hear_losses(dispatcher, tracker, ref.id)
     return events + await hear_wishes(dispatcher, tracker, ref.id) + [
         SlotSet("complaint_id", ref.id),
         SlotSet("stage", "facts"),
@@ -454,7 +457,10 @@ async def confirm_remedy(dispatcher: CollectingDispatcher, tracker: Tracker, kin
                 await s.live.queue_changed("new", queued, 2)
     product = s.kb.product(real_product(tracker.get_slot("product")) or "")
     bulky = product is not None and product.category in s.kb.work_orders.bulky_categories
-    dispatcher.utter_message(text=texts.remedy_confirmed(option, s.kb.policies.sla_minutes[2], bulky))
+    text = texts.remedy_confirmed(option, s.kb.policies.sla_minutes[2], bulky)
+    if text in said_so_far(tracker):  # back to a remedy confirmed before: not the same words again
+        text = texts.remedy_confirmed_again(option["label"])
+    dispatcher.utter_message(text=text)
     return True
 
 
@@ -518,8 +524,11 @@ class ValidateFollowupForm(FormValidationAction):
         requested = tracker.get_slot("requested_slot")
         if requested in work_facts.WORK_SLOTS and tracker.get_slot(requested) is None:
             gap = not answered_already(tracker) and form_answers.read_gap(latest_text(tracker)) is not None
-            if gap or (answered_already(tracker) and work_facts.unanswered_after_interruptions(tracker, requested)):
-                tracker.add_slots([SlotSet(requested, latest_text(tracker) if gap else work_facts.LATER)])
+            if gap:
+                tracker.add_slots([SlotSet(requested, latest_text(tracker))])
+            elif answered_already(tracker) and work_facts.unanswered_after_interruptions(tracker, requested):
+                dispatcher.utter_message(text=work_facts.later_line(requested))  # asked twice: a colleague calls
+                tracker.add_slots([SlotSet(requested, work_facts.LATER)])
         if tracker.get_slot("requested_slot") == "followup_time" and tracker.get_slot("followup_time") is None:
             first = svc().kb.service.followup_offers[0].label
             if answered_already(tracker) and asks_of(tracker).get("followup_time", 0) >= MAX_ASKS:
@@ -639,6 +648,9 @@ class ActionNoteInform(Action):
             return await open_complaint(dispatcher, tracker, "quality") + [FollowupAction("complaint_form")]
         if open_case:
             await s.complaints.add_facts(complaint_id, latest_text(tracker), facts)
+            if losses_said(tracker):
+                await hear_losses(dispatcher, tracker, complaint_id)
+                return await hear_wishes(dispatcher, tracker)
         wished = await hear_wishes(dispatcher, tracker)
         if not (wished and open_case):
             dispatcher.utter_message(text=texts.noted(open_case, said_so_far(tracker)))

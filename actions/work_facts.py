@@ -18,7 +18,7 @@ from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
-from actions.common import svc
+from actions.common import said_so_far, svc
 from actions.form_facts import asks_of
 from bot.dialogue import form_answers, positive, texts
 from bot.knowledge import KnowledgeBase
@@ -103,10 +103,9 @@ class ActionAskWorkAddress(Action):
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
         label = (await missing_facts(tracker)).get("address", "上门服务")
         asks = _count(tracker, ADDRESS_SLOT)
-        if asks[ADDRESS_SLOT] == 1:
-            dispatcher.utter_message(text=texts.ask_work_address(label))
-        else:
-            dispatcher.utter_message(text=texts.ask_work_address_again(label))
+        first = texts.ask_work_address(label)
+        fresh_ask = asks[ADDRESS_SLOT] == 1 and first not in said_so_far(tracker)  # not after a remedy change
+        dispatcher.utter_message(text=first if fresh_ask else texts.ask_work_address_again(label))
         return [SlotSet("fact_asks", asks)]
 
 
@@ -118,7 +117,9 @@ class ActionAskWorkWindow(Action):
         s = svc()
         label = (await missing_facts(tracker)).get("time_slot", "上门服务")
         asks = _count(tracker, WINDOW_SLOT)
-        question = texts.ask_work_window(label) if asks[WINDOW_SLOT] == 1 else texts.ask_work_window_again(label)
+        question = texts.ask_work_window(label)
+        if asks[WINDOW_SLOT] > 1 or question in said_so_far(tracker):
+            question = texts.ask_work_window_again(label)
         offers = windows(s.kb, shop_now(s.kb.service.timezone))
         dispatcher.utter_message(text=question, buttons=[{"title": t, "payload": t} for t, _ in offers])
         return [SlotSet("fact_asks", asks)]

@@ -20,6 +20,7 @@ import re
 from dataclasses import dataclass, field
 from decimal import Decimal
 
+from bot.consequences import PROPERTY, SPOILED
 from bot.nlu.entities import find_amounts
 from bot.nlu.numbers import NUMERAL, as_decimal, parse_number, plain
 
@@ -51,16 +52,9 @@ _INJURY = re.compile(
     r"医药费|医疗费|挂号|输液|打针"
 )
 _NO_INJURY = re.compile(r"没(?:有)?人受伤|没(?:有)?受伤|人没事|人没有事|人都没事|人都好|没伤到|人都没事")
-_HOME_THINGS = (
-    r"(?:财物|财产|家具|家电|地板|天花板|墙面|墙|桌子|柜子|沙发|床垫|地毯|窗帘|楼下|邻居|其他东西|别的东西|"
-    r"家里的东西|家里东西|东西)"
-)
-_PROPERTY = re.compile(
-    rf"把.{{1,12}}?(?:泡|淹|烧|烫|熏|染|弄脏|弄坏|损坏|毁|砸|刮花|洗坏)|"
-    rf"{_HOME_THINGS}.{{0,8}}?(?:泡|淹|烧|烫|熏|染|弄脏|坏|损|毁|砸|裂|湿|发霉)"
-)
 _FOOD_BREACH = re.compile(
-    r"变质|发霉|霉变|霉了|长毛|过期|异物|虫子|有虫|头发|异味|发臭|臭了|馊|发酸|酸了|腐烂|烂了|坏了|不新鲜|"
+    # 压烂 / 摔烂 / 挤烂 (crushed, broken in handling) is damage, not rot: those 烂 do not count
+    r"变质|发霉|霉变|霉了|长毛|过期|异物|虫子|有虫|头发|异味|发臭|臭了|馊|发酸|酸了|腐烂|(?<![压摔砸挤碰磕撞])烂了|坏了|不新鲜|"
     r"中毒|有毒|超标|塑料|玻璃碴|铁丝|本身"
 )
 _LABEL = re.compile(r"标签|标识|印错|印刷|印得|字印|说明书|日期印|错别字|包装上|包装印|包装盒上|只是包装|包装的问题|包装问题")
@@ -68,9 +62,9 @@ _COUNTERFEIT = re.compile(r"假货|假冒|是假的|冒牌|山寨|高仿|仿冒|
 _NOT_GENUINE = re.compile(r"不是正品|非正品|不是原装|不是真的")
 _REFURBISHED = re.compile(r"翻新|二手|别人用过|被人用过|有人用过|使用痕迹|返修机")
 _TRANSIT = re.compile(
-    r"运输|物流|快递|送货|配送|送来|送到|到货|收到的时候|收到时|收到就|收到后|签收|拆开|开箱|外箱|路上|搬运|送上门"
+    r"运输|物流|快递|送货|配送|送来|送到|到货|到的时候|收到的时候|收到时|收到就|收到后|签收|拆开|开箱|外箱|路上|搬运|送上门"
 )
-_PHYSICAL_DAMAGE = re.compile(r"摔|碎|裂|破损|破了|压坏|压扁|压变形|压瘪|变形|凹|磕|碰坏|砸坏|撞坏|划痕|刮花")
+_PHYSICAL_DAMAGE = re.compile(r"摔|碎|裂|破损|破了|压坏|压扁|压变形|压瘪|压烂|挤烂|砸烂|碰烂|变形|凹|磕|碰坏|砸坏|撞坏|划痕|刮花")
 _NO_REASON = re.compile(r"不想要了|不喜欢|买错了|拍错了|买多了|不合适|不需要了|用不上|无理由")
 _PROBLEM = re.compile(
     r"坏|故障|问题|毛病|漏|异响|不加热|不制冷|不工作|用不了|开不了|没反应|质量|破|裂|碎|变质|发霉|假|翻新|伤"
@@ -147,7 +141,7 @@ def read_statement(text: str, food: bool = False) -> dict[str, object]:
         facts["injured"] = True
     elif _NO_INJURY.search(text):
         facts["injured"] = False
-    if _said(text, _PROPERTY):
+    if _said(text, PROPERTY) or (not food and _said(text, SPOILED)):  # 消保法 §52: their belongings
         facts["property_damaged"] = True
     loss = _loss_in_statement(text)
     if loss is not None:

@@ -247,7 +247,9 @@ class LawLayer:
             return False
         if order.food_standard_breach is not None:
             return order.food_standard_breach
-        return None if self.has_defect(request, order) or order.damaged_in_transit else False
+        # Goods crushed or broken in transit are the seller's risk (民法典 §604), not food below the
+        # safety standard: a breach there is one the customer states (变质, 发臭), never presumed.
+        return None if self.has_defect(request, order) and not order.damaged_in_transit else False
 
     def _food(
         self, request: RemedyRequest, order: OrderFacts, product: Product, found: LawFindings

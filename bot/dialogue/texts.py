@@ -109,6 +109,11 @@ def remedy_reconsider(attempt: int) -> str:
     return "明白了，我请资深同事来和您一起商量更合适的方案。"
 
 
+def remedy_confirmed_again(label: str) -> str:
+    """The customer came back to a remedy confirmed earlier in this conversation."""
+    return f"好的，那就还是按{label}为您办理，之前说明的安排都照旧。"
+
+
 def _approval(option: dict, approval_minutes: int, what: str) -> str:
     """A supervisor confirms the amount: said positively, the legal part never cut to a cap."""
     hours = max(1, approval_minutes // 60)

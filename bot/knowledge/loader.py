@@ -154,12 +154,16 @@ class KnowledgeBase:
             yield "wishes", f"wishes.{key}.label", wish.label
         for hazard, advice in self.language.safety_advice.items():
             yield "language", f"safety_advice.{hazard}", advice
+        for kind, ack in self.language.consequence_ack.items():
+            yield "language", f"consequence_ack.{kind}", ack
         for index, banned in enumerate(self.language.banned):
             yield "language", f"banned.{index}.rewrite", banned.rewrite
         for index, entry in enumerate(self.faq.faq):
             yield "faq", f"faq.{index}.answer", entry.answer
         for kind, info in self.remedies.kinds.items():
             yield "remedies", f"kinds.{kind}", f"{info.label}：{info.description}"
+            if info.pending_reason:
+                yield "remedies", f"kinds.{kind}.pending_reason", info.pending_reason
         for index, form in enumerate(self.remedies.compensation_forms):
             yield "remedies", f"compensation_forms.{index}.label", form.label
         for index, step in enumerate(self.agent_scripts.six_steps):

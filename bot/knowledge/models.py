@@ -245,6 +245,8 @@ class LanguageFile(Strict):
     long_message: list[Text] = Field(..., min_items=1)
     unsupported_media: list[Text] = Field(..., min_items=1)
     safety_advice: dict[str, Text]  # hazard → advice; "default" for a hazard without its own
+    # the customer's own loss heard (bot/consequences.py KINDS): spoiled, property, time, cost
+    consequence_ack: dict[Literal["spoiled", "property", "time", "cost"], Text]
 
 
 class LexiconsFile(Strict):

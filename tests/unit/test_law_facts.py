@@ -39,6 +39,9 @@ TODAY = date(2026, 11, 23)
         ("冰箱收到的时候门都压变形了", False, {"damaged_in_transit": True}),
         ("电话订的羽绒服不想要了", False, {"defect": False}),
         ("坚果礼包的生产日期印错了", True, {"label_only": True, "food_standard_breach": False}),
+        # crushed on the way is damage in transit, not food below the safety standard
+        ("水果礼盒到的时候压烂了一半，汁水流得满箱子都是", True, {"damaged_in_transit": True}),
+        ("水果礼盒收到时一半都烂了", True, {"food_standard_breach": True}),  # rotten, as the customer says
     ],
 )
 def test_facts_said_outright_are_read(text: str, food: bool, expected: dict) -> None:
