@@ -16,6 +16,7 @@ two wrong replies (or "忘了 / 跳过") the complaint goes on without the order
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from rasa_sdk import Action, FormValidationAction, Tracker
@@ -65,6 +66,7 @@ def past_day(value: Any) -> Any:
 ORDER_CHECK = "order_check"
 PENDING, VERIFIED, UNVERIFIED = "pending", "verified", "unverified"
 SKIP = ("跳过", "算了", "不用了")
+DECLINED_TRANSFER = re.compile(r"(?:不要|不用|不需要|别|不找|不必)[转接给我]{0,3}(?:人工|真人|客服|转接)")
 
 
 def order_check(tracker: Tracker) -> dict[str, Any]:
@@ -267,6 +269,10 @@ class ValidateComplaintForm(FormValidationAction):
     async def validate_order_id(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> dict[str, Any]:
+        if value == NOT_GIVEN and DECLINED_TRANSFER.search(latest_text(tracker)):
+            # "我不要人工，你直接给我办" says no to a person, not to the order number: asked again
+            dispatcher.utter_message(text=texts.TRANSFER_DECLINED)
+            return {"order_id": None}
         if value == NOT_GIVEN:
             return {"order_id": NOT_GIVEN}
         order_id = clean_order_id(entity(tracker, "order_id") or str(value))

@@ -165,6 +165,8 @@ def builder_texts() -> list[tuple[str, str]]:
     found += [("workorder_failed", texts.workorder_failed(k.label)) for k in KB.work_orders.kinds.values()]
     found.append(("WORKORDER_IN_HAND", texts.WORKORDER_IN_HAND))
     found.append(("late_order_kept", texts.late_order_kept()))
+    found += [("fact_noted", line) for line in texts.UNKNOWN_NOTED_LINES] + [("TRANSFER_DECLINED",
+                                                                              texts.TRANSFER_DECLINED)]
     found += [("remedy_confirmed_again", texts.remedy_confirmed_again(k.label)) for k in KB.remedies.kinds.values()]
     for kind in KB.work_orders.kinds.values():
         scheduled = kind.customer.get("scheduled")

@@ -191,8 +191,16 @@ def _first_unsaid(lines: tuple[str, ...], said: tuple[str, ...] | list[str]) -> 
 def fact_noted(settled_as_unknown: bool, said: tuple[str, ...] | list[str] = ()) -> str:
     """`said`: the lines already sent in this conversation (the next variant is used)."""
     if settled_as_unknown:
-        return "没关系，我们先按现在了解的情况为您安排，之后找到票据或想起来了，随时补充给我就好。"
+        return _first_unsaid(UNKNOWN_NOTED_LINES, said)
     return _first_unsaid(NOTED_LINES, said)
+
+
+UNKNOWN_NOTED_LINES = (
+    "没关系，我们先按现在了解的情况为您安排，之后找到票据或想起来了，随时补充给我就好。",
+    "这一项可以先空着，之后想起来随时告诉我就好。",
+    "好的，这一点先不着急，有了准确的情况再补充给我就行。",
+)
+TRANSFER_DECLINED = "好的，不转人工，我接着为您处理。"
 
 
 # --- the facts a work order needs, asked once each (actions/work_facts.py) -------------------
