@@ -6,7 +6,8 @@ OpenID at once, else the last four digits of its phone), links it, and the compl
 again with the order, so the remedies the law gives for it are offered. Once a remedy is chosen
 (also after the follow-up is booked, when the dialogue has let the complaint go but the records
 have not), the number is kept on the complaint as claimed for a colleague to verify: the work
-already agreed is not reopened by a message.
+already agreed is not reopened by a message. So is a number whose proof already failed in this
+conversation: saying it again buys no more guesses at its digits.
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ from rasa_sdk.events import ActiveLoop, EventType, FollowupAction, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.common import entity, svc
-from actions.form_facts import ORDER_CHECK, VERIFIED, order_check
+from actions.form_facts import ORDER_CHECK, UNVERIFIED, VERIFIED, order_check
 from bot.dialogue import texts
 from bot.orders import clean_order_id
 
@@ -40,7 +41,9 @@ async def take_late_order(dispatcher: CollectingDispatcher, tracker: Tracker,
     """The events that carry the late order on, or None when there is no complaint it can
     belong to (it is then the start of a new one)."""
     complaint_id = tracker.get_slot("complaint_id")
-    if complaint_id and tracker.get_slot("stage") in REASSESS_STAGES:
+    check = order_check(tracker)
+    settled = check.get("order_id") == order_id and check.get("state") == UNVERIFIED
+    if complaint_id and tracker.get_slot("stage") in REASSESS_STAGES and not settled:
         # The form validates the number as on its first run (validate_order_id).
         return [ActiveLoop(None), SlotSet("requested_slot", None), SlotSet(ORDER_CHECK, None),
                 SlotSet("order_id", order_id), FollowupAction("complaint_form")]

@@ -182,6 +182,17 @@ def test_someone_elses_order_found_late_stays_unlinked_and_unread(server: Server
     assert read_json_column(complaint["facts"])["order_claimed"] == TV_ORDER
 
 
+def test_an_order_that_failed_its_check_gets_no_more_guesses_when_quoted_again(server: Server) -> None:
+    customer = stranger(server)
+    offered_without_an_order(customer)
+    customer.say(f"订单号是{TV_ORDER}")
+    customer.say("1234")
+    customer.say("4321")  # two wrong answers: left unverified
+    bot = customer.say(f"订单号就是{TV_ORDER}啊")
+    assert not bot.asks_for_order_owner() and bot.texts[0] == texts.late_order_kept()  # then the menu again
+    assert customer.complaints()[0]["order_id"] is None
+
+
 def test_a_logged_in_customers_late_order_is_linked_without_a_question(server: Server) -> None:
     customer = logged_in(server, "c003")
     customer.proves_orders = False
