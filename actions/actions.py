@@ -20,6 +20,7 @@ from actions.common import (
     latest_text,
     said_so_far,
     signal,
+    since_latest_message,
     svc,
     was_truncated,
 )
@@ -32,7 +33,7 @@ from actions.form_facts import (
     verified_order_id,
 )
 from actions.late_order import late_order_id, take_late_order
-from actions.losses import hear_losses, losses_said
+from actions.losses import hear_losses
 from actions.wishes import apologise, hear_wishes, wish_facts, wishes_need_no_order
 from bot import law_facts
 from bot.dialogue import form_answers, texts
@@ -434,9 +435,9 @@ class ValidateRemedyForm(FormValidationAction):
 
 def menu_made_this_turn(tracker: Tracker) -> bool:
     """The remedies were offered after the latest customer message: it cannot be about them."""
-    events = list(tracker.events)
-    last_user = max((i for i, e in enumerate(events) if e.get("event") == "user"), default=-1)
-    return any(e.get("event") == "slot" and e.get("name") == "remedy_options" for e in events[last_user + 1:])
+    after = since_latest_message(tracker)
+    events = list(tracker.events) if after is None else after
+    return any(e.get("event") == "slot" and e.get("name") == "remedy_options" for e in events)
 
 
 async def confirm_remedy(dispatcher: CollectingDispatcher, tracker: Tracker, kind: str | None) -> bool:
@@ -455,8 +456,7 @@ async def confirm_remedy(dispatcher: CollectingDispatcher, tracker: Tracker, kin
             queued = await s.complaints.request_approval(tracker.sender_id, channel_of(tracker), complaint_id, now)
             if queued:
                 await s.live.queue_changed("new", queued, 2)
-    product = s.kb.product(real_product(tracker.get_slot("product")) or "")
-    bulky = product is not None and product.category in s.kb.work_orders.bulky_categories
+    bulky = s.kb.bulky(real_product(tracker.get_slot("product")))
     text = texts.remedy_confirmed(option, s.kb.policies.sla_minutes[2], bulky)
     if text in said_so_far(tracker):  # back to a remedy confirmed before: not the same words again
         text = texts.remedy_confirmed_again(option["label"])
@@ -648,8 +648,7 @@ class ActionNoteInform(Action):
             return await open_complaint(dispatcher, tracker, "quality") + [FollowupAction("complaint_form")]
         if open_case:
             await s.complaints.add_facts(complaint_id, latest_text(tracker), facts)
-            if losses_said(tracker):
-                await hear_losses(dispatcher, tracker, complaint_id)
+            if await hear_losses(dispatcher, tracker, complaint_id):
                 return await hear_wishes(dispatcher, tracker)
         wished = await hear_wishes(dispatcher, tracker)
         if not (wished and open_case):

@@ -51,6 +51,13 @@ def real_order_id(value: Any) -> str | None:
     return None if value in (None, "", "none") else str(value)
 
 
+def since_latest_message(tracker: Tracker) -> list[dict[str, Any]] | None:
+    """The events after the latest customer message (None before the customer said anything)."""
+    events = list(tracker.events)
+    last_user = next((i for i in range(len(events) - 1, -1, -1) if events[i].get("event") == "user"), None)
+    return None if last_user is None else events[last_user + 1 :]
+
+
 def said_so_far(tracker: Tracker) -> list[str]:
     """Every text the bot sent in this conversation, oldest first."""
     return [str(e.get("text")) for e in tracker.events if e.get("event") == "bot" and e.get("text")]

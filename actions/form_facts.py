@@ -24,7 +24,15 @@ from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
-from actions.common import channel_of, entity, latest_intent, latest_text, signal, svc
+from actions.common import (
+    channel_of,
+    entity,
+    latest_intent,
+    latest_text,
+    signal,
+    since_latest_message,
+    svc,
+)
 from actions.wishes import hear_wishes, wishes_need_no_order
 from bot import ownership
 from bot.channels.shop_login import ACCOUNT_FIELD
@@ -47,9 +55,8 @@ def asks_of(tracker: Tracker) -> dict[str, int]:
 
 def answered_already(tracker: Tracker) -> bool:
     """Something has already replied to the latest customer message (a rule before the form)."""
-    events = list(tracker.events)
-    last_user = next((i for i in range(len(events) - 1, -1, -1) if events[i].get("event") == "user"), None)
-    return last_user is None or any(e.get("event") == "bot" for e in events[last_user + 1 :])
+    after = since_latest_message(tracker)
+    return after is None or any(e.get("event") == "bot" for e in after)
 
 
 def real_product(value: Any) -> str | None:

@@ -15,20 +15,18 @@ def _food_goods(tracker: Tracker) -> bool:
     return bool(product and product.food)
 
 
-def losses_said(tracker: Tracker) -> list[consequences.Consequence]:
-    return consequences.read(latest_text(tracker), _food_goods(tracker))
-
-
-async def hear_losses(dispatcher: CollectingDispatcher, tracker: Tracker, complaint_id: str | None) -> None:
-    """Record the losses the latest message states (new kinds only) and say they were heard."""
-    said = losses_said(tracker)
+async def hear_losses(dispatcher: CollectingDispatcher, tracker: Tracker, complaint_id: str | None) -> bool:
+    """Record the losses the latest message states (new kinds only) and say they were heard;
+    True when something was said."""
+    said = consequences.read(latest_text(tracker), _food_goods(tracker))
     if not said or not complaint_id:
-        return
+        return False
     s = svc()
     known = (await s.complaints.complaint_facts(complaint_id)).get("consequences") or []
     kinds = {c.get("kind") for c in known}
     new = [c for c in said if c.kind not in kinds]
     if not new:
-        return
+        return False
     await s.complaints.add_facts(complaint_id, None, {"consequences": consequences.merged(known, new)})
     dispatcher.utter_message(text="".join(s.kb.language.consequence_ack[c.kind] for c in new))
+    return True

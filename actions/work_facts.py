@@ -96,6 +96,12 @@ def _count(tracker: Tracker, slot: str) -> dict[str, int]:
     return asks
 
 
+def _question(tracker: Tracker, asked: int, first: str, again: str) -> str:
+    """The first wording the first time; the other one when asked before, also for an earlier
+    remedy (after a remedy change the count starts anew, the words must not repeat)."""
+    return first if asked == 1 and first not in said_so_far(tracker) else again
+
+
 class ActionAskWorkAddress(Action):
     def name(self) -> str:
         return "action_ask_work_address"
@@ -103,9 +109,9 @@ class ActionAskWorkAddress(Action):
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
         label = (await missing_facts(tracker)).get("address", "上门服务")
         asks = _count(tracker, ADDRESS_SLOT)
-        first = texts.ask_work_address(label)
-        fresh_ask = asks[ADDRESS_SLOT] == 1 and first not in said_so_far(tracker)  # not after a remedy change
-        dispatcher.utter_message(text=first if fresh_ask else texts.ask_work_address_again(label))
+        question = _question(tracker, asks[ADDRESS_SLOT], texts.ask_work_address(label),
+                             texts.ask_work_address_again(label))
+        dispatcher.utter_message(text=question)
         return [SlotSet("fact_asks", asks)]
 
 
@@ -117,9 +123,8 @@ class ActionAskWorkWindow(Action):
         s = svc()
         label = (await missing_facts(tracker)).get("time_slot", "上门服务")
         asks = _count(tracker, WINDOW_SLOT)
-        question = texts.ask_work_window(label)
-        if asks[WINDOW_SLOT] > 1 or question in said_so_far(tracker):
-            question = texts.ask_work_window_again(label)
+        question = _question(tracker, asks[WINDOW_SLOT], texts.ask_work_window(label),
+                             texts.ask_work_window_again(label))
         offers = windows(s.kb, shop_now(s.kb.service.timezone))
         dispatcher.utter_message(text=question, buttons=[{"title": t, "payload": t} for t, _ in offers])
         return [SlotSet("fact_asks", asks)]

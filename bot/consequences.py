@@ -12,6 +12,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from bot.nlu.negation import stated
+
 KINDS = ("spoiled", "property", "time", "cost")
 
 # Food and the like kept in the goods (a fridge, a freezer); "东西" alone is often the goods
@@ -34,7 +36,6 @@ TIME = re.compile(r"请了[^，。！？,.!?]{0,3}假|请假|调休|白等|干�
 COST = re.compile(r"打车|另外买|又买了|只好买|自己花钱|多花了|额外花|自费|垫付")
 _PATTERNS = {"spoiled": SPOILED, "property": PROPERTY, "time": TIME, "cost": COST}
 _CLAUSE = re.compile(r"[，。！？,.!?；;\n]+")
-_NEGATED = re.compile(r"(?:没有|没|不是|并没|未)$")
 MAX_SAID = 60
 
 
@@ -55,8 +56,7 @@ def read(text: str, food_goods: bool = False) -> list[Consequence]:
         for kind, pattern in _PATTERNS.items():
             if kind == "spoiled" and food_goods:
                 continue
-            match = pattern.search(clause)
-            if kind in found or match is None or _NEGATED.search(clause[max(0, match.start() - 3):match.start()]):
+            if kind in found or not stated(clause, pattern):
                 continue
             found[kind] = Consequence(kind, clause.strip()[:MAX_SAID])
     return [found[kind] for kind in KINDS if kind in found]

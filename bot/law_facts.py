@@ -22,6 +22,7 @@ from decimal import Decimal
 
 from bot.consequences import PROPERTY, SPOILED
 from bot.nlu.entities import find_amounts
+from bot.nlu.negation import stated as _said
 from bot.nlu.numbers import NUMERAL, as_decimal, parse_number, plain
 
 # The questions, in the order they are asked, and the facts each settles. A question is asked
@@ -36,15 +37,6 @@ MAX_ASKS = 2
 BOOL_FACTS = ("injured", "property_damaged", "food_standard_breach", "label_only", "counterfeit",
               "refurbished_as_new", "damaged_in_transit", "defect")
 MONEY_FACTS = ("loss_amount",)
-
-# A word right after one of these is denied: 没有受伤, 不是假货, 并没有变质.
-_NEGATION = re.compile(r"(?:没有|没|不是|并非|不像|未|无|不)(?:人|被|有)?$")
-
-
-def _said(text: str, pattern: re.Pattern[str]) -> bool:
-    """The pattern occurs at least once without a negation right before it."""
-    return any(not _NEGATION.search(text[max(0, m.start() - 3) : m.start()]) for m in pattern.finditer(text))
-
 
 _INJURY = re.compile(
     r"受伤|烫伤|烧伤|划伤|割伤|砸伤|扎伤|擦伤|摔伤|伤到|触电|被电|电到|过敏|中毒|拉肚子|腹泻|肚子疼|肚子痛|"

@@ -30,6 +30,9 @@ __all__ = [
 ]
 
 
+PENDING_ORDER = "pending_order"  # the basis of a remedy offered before the order is checked
+
+
 @dataclass(frozen=True)
 class OrderFacts:
     product: str
@@ -84,7 +87,7 @@ class RemedyOption:
             needs_approval=bool(data.get("needs_approval")),
             article=str(data.get("article") or ""),
             combines_with=tuple(data.get("combines_with") or ()),
-            legal=bool(data["legal"]) if "legal" in data else basis not in ("goodwill", "refund_difference", "pending_order"),
+            legal=bool(data["legal"]) if "legal" in data else basis not in ("goodwill", "refund_difference", PENDING_ORDER),
             includes=tuple(data.get("includes") or ()),
         )
 
@@ -170,7 +173,6 @@ def confirmation_next_step(option: dict, bulky: bool = False) -> str:
 
 
 GOODS_KINDS = ("return", "exchange", "repair")
-PENDING_ORDER = "pending_order"  # the basis of a remedy offered before the order is checked
 
 
 def _package_label(goods: RemedyOption, compensation: RemedyOption) -> str:

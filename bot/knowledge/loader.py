@@ -79,6 +79,11 @@ class KnowledgeBase:
     def product(self, name: str | None) -> m.Product | None:
         return self.product_by_word.get(name or "")
 
+    def bulky(self, product_name: str | None) -> bool:
+        """Goods too big for a courier (work_orders.yml bulky_categories): technicians carry them."""
+        product = self.product(product_name)
+        return product is not None and product.category in self.work_orders.bulky_categories
+
     def empathy_lines(self, complaint_type: str) -> list[str]:
         return list(self.complaint_types.types[complaint_type].empathy)  # type: ignore[index]
 

@@ -77,7 +77,7 @@ class WorkOrderService:
         product = self.kb.product((complaint.facts or {}).get("product") or "")
         if product is not None and product.category in wo.mail_in_categories:
             kinds = ["mail_in_repair" if kind == "repair_visit" else kind for kind in kinds]
-        if product is not None and product.category in wo.bulky_categories:
+        if self.kb.bulky((complaint.facts or {}).get("product")):
             kinds = [wo.bulky_kinds.get(kind, kind) for kind in kinds]
         route = wo.feedback.get(complaint.type)  # type: ignore[call-overload]
         if route is not None and route.with_remedy:
